@@ -1,0 +1,1 @@
+"""Command-line interface: argument parsing, progress bars, errors mapped to exit codes."""

@@ -1,0 +1,61 @@
+"""The ``evlearn`` command: one parser, one sub-command module per part.
+
+Each module in SUBCOMMANDS provides ``add_parser(subparsers)`` and sets
+``func`` on its parser. Library errors (ValueError, OSError) become one line on
+stderr and exit status 2; nothing else prints a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import sys
+
+SUBCOMMANDS = ("info", "demo", "feast", "dendrites", "hebbian", "bench")
+
+EPILOG = """\
+examples:
+  evlearn demo                      learn FEAST features on the shipped N-MNIST samples
+  evlearn info sample.bin --json    event count, duration, rate, polarity balance
+  evlearn COMMAND --help            options of one command
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from evlearn import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="evlearn",
+        description="Neuromorphic and event-based learning: event streams, FEAST features, "
+        "active dendrites, multitasking Hebbian networks and continual-learning benchmarks.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"evlearn {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module_name = f"evlearn.cli.{name}"
+        if importlib.util.find_spec(module_name) is None:  # part not built yet
+            continue
+        importlib.import_module(module_name).add_parser(subparsers)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"evlearn {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, OSError) as err:
+        print(f"evlearn {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

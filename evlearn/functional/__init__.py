@@ -1,0 +1,1 @@
+"""Event-stream kernels: one pure function per module, numba kernel beside its NumPy reference."""

@@ -1,0 +1,34 @@
+"""Shared fixtures: the real data subsets in ../shared/data and seeded generators."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("EVLEARN_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``: must exist on developer machines and CI (see its README)."""
+    if not (SHARED_DATA / "nmnist-small").is_dir():
+        pytest.fail(f"shared data not found at {SHARED_DATA}; set EVLEARN_SHARED_DATA")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def nmnist_dir(shared_data) -> Path:
+    return shared_data / "nmnist-small"
+
+
+@pytest.fixture(scope="session")
+def mnist_dir(shared_data) -> Path:
+    return shared_data / "mnist-small"
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
