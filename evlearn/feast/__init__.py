@@ -1,0 +1,1 @@
+"""FEAST: online feature extraction with adaptive selection thresholds (Afshar et al., Sensors 2020)."""
