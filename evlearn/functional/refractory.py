@@ -1,0 +1,50 @@
+"""Per-pixel refractory period: drop events that follow the pixel's previous event too soon.
+
+tonic's ``RefractoryPeriod`` rule: an event is kept when ``t - t_prev > refractory_us``,
+``t_prev`` being the previous event at the same pixel (either polarity, kept or
+not: a burst keeps the pixel silent). Unlike tonic, a pixel's first event is
+always kept (tonic's memory starts at ``-refractory_us``, which drops a first
+event at ``t = 0``).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from evlearn.validation import check_number, check_sensor_size, validate_events
+
+_NEVER = np.iinfo(np.int64).min
+
+
+@njit(cache=True)
+def _refractory_kernel(x, y, t, width, height, refractory_us):
+    last = np.full((height, width), _NEVER, dtype=np.int64)
+    keep = np.zeros(x.shape[0], dtype=np.bool_)
+    for i in range(x.shape[0]):
+        previous = last[y[i], x[i]]
+        keep[i] = previous == _NEVER or t[i] - previous > refractory_us
+        last[y[i], x[i]] = t[i]
+    return keep
+
+
+def refractory_mask_reference(events, sensor_size, refractory_us) -> np.ndarray:
+    """Pure NumPy reference: group events by pixel (stable sort) and diff timestamps."""
+    width = sensor_size[0]
+    pixel = events["y"] * width + events["x"]
+    order = np.argsort(pixel, kind="stable")
+    same_pixel = np.zeros(order.size, dtype=bool)
+    same_pixel[1:] = pixel[order][1:] == pixel[order][:-1]
+    gap = np.zeros(order.size, dtype=np.int64)
+    gap[1:] = np.diff(events["t"][order])
+    keep = np.empty(order.size, dtype=bool)
+    keep[order] = ~same_pixel | (gap > refractory_us)
+    return keep
+
+
+def refractory_period(events, sensor_size, refractory_us) -> np.ndarray:
+    """Return the events that survive a per-pixel refractory period of ``refractory_us`` µs."""
+    size = check_sensor_size(sensor_size)
+    ev = validate_events(events, size)
+    check_number(refractory_us, "refractory_us", low=0)
+    keep = _refractory_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(refractory_us))
+    return ev[keep]
