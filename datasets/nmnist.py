@@ -18,6 +18,8 @@ from evlearn.validation import validate_events
 BYTES_PER_EVENT = 5
 MAX_TIMESTAMP = (1 << 23) - 1
 SENSOR_SIZE: SensorSize = NMNIST_SENSOR
+# The largest values the 40-bit records can hold: 8-bit x and y, 1-bit polarity.
+FORMAT_LIMITS = SensorSize(256, 256, 2)
 
 
 def decode_nmnist(raw: bytes, *, source: str = "<bytes>", sensor_size=SENSOR_SIZE) -> np.ndarray:
@@ -58,12 +60,19 @@ def read_nmnist(path, *, sensor_size=SENSOR_SIZE) -> np.ndarray:
 
 
 def encode_nmnist(events, *, sensor_size=SENSOR_SIZE) -> bytes:
-    """Encode an event array in the 40-bit N-MNIST format (x, y < 256, p in {0,1})."""
+    """Encode an event array in the 40-bit N-MNIST format.
+
+    Events are validated against ``sensor_size`` (None: no sensor check) and
+    against what the format holds: x, y in 0..255, p in {0, 1}, t < 2**23 us.
+    """
     ev = validate_events(events, sensor_size)
-    if sensor_size is None and ev.size and (ev["x"].max() > 255 or ev["y"].max() > 255 or ev["p"].max() > 1):
-        raise ValueError("N-MNIST format holds x, y in 0..255 and p in {0, 1}")
-    if ev.size and (ev["t"].min() < 0 or ev["t"].max() > MAX_TIMESTAMP):
-        i = int(np.flatnonzero((ev["t"] < 0) | (ev["t"] > MAX_TIMESTAMP))[0])
+    try:
+        validate_events(ev, FORMAT_LIMITS)
+    except ValueError as err:
+        raise ValueError(f"N-MNIST format holds x, y in 0..255 and p in {{0, 1}}: "
+                         f"{str(err).removeprefix('events: ')}") from None
+    if ev.size and ev["t"][-1] > MAX_TIMESTAMP:
+        i = int(np.flatnonzero(ev["t"] > MAX_TIMESTAMP)[0])
         raise ValueError(f"timestamp t={ev['t'][i]} at event {i} does not fit 23 bits (max {MAX_TIMESTAMP} us)")
     out = np.empty((ev.size, BYTES_PER_EVENT), dtype=np.uint8)
     out[:, 0] = ev["x"]
