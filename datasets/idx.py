@@ -6,6 +6,7 @@ then one big-endian uint32 per dimension, then the data in C order.
 from __future__ import annotations
 
 import gzip
+import math
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,7 @@ def decode_idx(raw: bytes, *, source: str = "<bytes>") -> np.ndarray:
         raise ValueError(f"{source}: header announces {ndim} dimensions but the file ends at byte {len(raw)}")
     shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_TYPES[type_code])
-    expected = header + int(np.prod(shape)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # exact: np.prod could overflow
     if len(raw) != expected:
         raise ValueError(f"{source}: shape {shape} needs {expected} bytes, file has {len(raw)}")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
