@@ -56,6 +56,8 @@ def read_nmnist(path, *, sensor_size=SENSOR_SIZE) -> np.ndarray:
         raise ValueError(f"{path}: is a folder, expected an N-MNIST .bin file") from None
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
+    except OSError as err:
+        raise ValueError(f"{path}: cannot read ({err.strerror or err})") from None
     return decode_nmnist(raw, source=str(path), sensor_size=sensor_size)
 
 

@@ -150,9 +150,15 @@ def test_shipped_samples_are_unmodified_copies_of_the_shared_training_files(nmni
 @pytest.mark.slow
 def test_samples_ship_in_the_built_wheel(tmp_path):
     """Build a wheel, install it in a fresh venv without evlearn's source, and read a sample."""
-    root = Path(__file__).resolve().parents[1]
+    repo = Path(__file__).resolve().parents[1]
+    source = tmp_path / "source"  # build from a copy: setuptools writes build/ beside the sources
+    for name in ("pyproject.toml", "README.md"):
+        (source / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(repo / name, source / name)
+    for name in ("evlearn", "datasets", "dendrites", "hebbian", "continual"):
+        shutil.copytree(repo / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-w", str(tmp_path / "wheel"), str(root)], check=True, capture_output=True)
+                    "-w", str(tmp_path / "wheel"), str(source)], check=True, capture_output=True)
     wheel = next((tmp_path / "wheel").glob("evlearn-*.whl"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(target), str(wheel)],
