@@ -163,7 +163,7 @@ WIRINGS = ("dense", "g2g")
 class G2GNet(nn.Module):
     """MLP whose hidden layers are wired ensemble-to-ensemble (or densely).
 
-    ``input -> [G2G linear -> ReLU] x len(hidden) -> dense linear -> logits``.
+    ``input -> [G2G linear -> ReLU] x len(hidden) -> dense linear head -> logits``.
     With ``wiring="dense"`` every layer is an ``nn.Linear`` of the same widths,
     the baseline of the same width. The read-out layer is dense unless
     ``sparse_readout`` (the public G2GNet code keeps it dense).
@@ -206,12 +206,13 @@ class G2GNet(nn.Module):
                                          grouping=grouping, layer_index=index, p_intra=p_intra,
                                          sampling=sampling, seed=seed + index))
         self.layers = nn.ModuleList(layers)
+        self.feature_dim = hidden[-1]
         if wiring == "g2g" and sparse_readout:
-            self.readout = g2g_linear(hidden[-1], n_classes, n_groups=min(n_groups, n_classes), p_inter=p_inter,
+            self.head = g2g_linear(hidden[-1], n_classes, n_groups=min(n_groups, n_classes), p_inter=p_inter,
                                       sparsity=sparsity, grouping=grouping, layer_index=len(hidden),
                                       p_intra=p_intra, sampling=sampling, seed=seed + len(hidden))
         else:
-            self.readout = nn.Linear(hidden[-1], n_classes)
+            self.head = nn.Linear(hidden[-1], n_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """Last hidden activity (for replay of activations, probes, ...)."""
@@ -221,7 +222,7 @@ class G2GNet(nn.Module):
         return h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.readout(self.features(x))
+        return self.head(self.features(x))
 
     def masked_layers(self) -> list[MaskedLinear]:
         return [m for m in self.modules() if isinstance(m, MaskedLinear)]
