@@ -9,3 +9,15 @@ from evlearn.validation import validate_events
 __version__ = "0.1.0"
 
 __all__ = ["EVENT_DTYPE", "SensorSize", "make_events", "as_events", "validate_events", "__version__"]
+
+# Kernels and transforms load numba: import them on first use (evlearn.functional,
+# evlearn.transforms), so `import evlearn` and `evlearn info` stay fast.
+_LAZY_SUBMODULES = ("functional", "transforms")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f"evlearn.{name}")
+    raise AttributeError(f"module 'evlearn' has no attribute {name!r}")
