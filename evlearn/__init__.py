@@ -15,7 +15,15 @@ __all__ = ["EVENT_DTYPE", "SensorSize", "make_events", "as_events", "validate_ev
 _LAZY_SUBMODULES = ("functional", "transforms")
 
 
+# FEAST learners (numba): evlearn.FEAST, evlearn.FEASTNetwork, loaded on first use.
+_LAZY_FEAST = ("FEAST", "FEASTNetwork", "FEASTClassifier")
+
+
 def __getattr__(name):
+    if name in _LAZY_FEAST:
+        import evlearn.feast
+
+        return getattr(evlearn.feast, name)
     if name in _LAZY_SUBMODULES:
         import importlib
 

@@ -117,3 +117,75 @@ def classification_report(y_true, y_pred, classes=None) -> dict:
         "per_class_accuracy": per_class,
         "confusion_matrix": confusion.tolist(),
     }
+
+
+class FEASTClassifier:
+    """Features from a FEAST layer or network, histogram read-out, logistic regression.
+
+    ``fit(streams, labels)`` learns the features without labels, then fits the
+    classifier on the per-sample histograms (``grid`` x ``grid`` cells x output
+    channels, sqrt + L2 normalised). ``predict(streams)`` returns labels.
+    """
+
+    def __init__(self, features=None, grid: int = 4, alpha: float = 1e-3, max_iter: int = 500):
+        self.features = features
+        self.grid = grid
+        self.alpha = alpha
+        self.max_iter = max_iter
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in ("features", "grid", "alpha", "max_iter")}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            if key not in self.get_params():
+                raise ValueError(f"unknown parameter {key!r} for FEASTClassifier")
+            setattr(self, key, value)
+        return self
+
+    def _extractor(self):
+        from evlearn.feast.layer import FEAST
+
+        return FEAST() if self.features is None else self.features
+
+    def histograms(self, streams, *, progress: bool = False) -> np.ndarray:
+        """Normalised feature histograms of each stream, shape (N, grid*grid*channels)."""
+        from evlearn.progress import progress_bar
+
+        extractor = self.features_
+        width, height, channels = extractor.output_size
+        rows = []
+        for i, stream in enumerate(progress_bar(streams, progress, desc="features", total=len(streams))):
+            try:
+                feats = extractor.transform(stream)
+            except ValueError as err:
+                raise ValueError(f"stream {i}: {err}") from None
+            rows.append(feature_histogram(feats, channels, (width, height, 1), grid=self.grid))
+        return np.array(rows)
+
+    def fit(self, streams, labels, *, progress: bool = False, features_fitted: bool = False):
+        check_number(self.grid, "grid", low=1, integer=True)
+        streams = list(streams)
+        labels = np.asarray(labels)
+        if labels.shape != (len(streams),):
+            raise ValueError(f"need one label per stream: {len(streams)} streams, labels of shape {labels.shape}")
+        self.features_ = self._extractor()
+        if not features_fitted:
+            self.features_.fit(streams, progress=progress)
+        X = self.histograms(streams, progress=progress)
+        self.classifier_ = make_classifier(self.alpha, self.max_iter).fit(X, labels)
+        self.classes_ = self.classifier_.classes_
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "classifier_"):
+            from evlearn.feast.layer import NotFittedError
+
+            raise NotFittedError("this FEASTClassifier is not fitted yet; call fit first")
+
+    def predict(self, streams, *, progress: bool = False) -> np.ndarray:
+        self._check_fitted()
+        return self.classifier_.predict(self.histograms(list(streams), progress=progress))
+
+    def score(self, streams, labels) -> float:
+        return float(np.mean(self.predict(streams) == np.asarray(labels)))

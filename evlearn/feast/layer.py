@@ -1,0 +1,237 @@
+"""``FEAST``: one layer of online feature extraction with adaptive selection thresholds.
+
+Afshar, Ralph, Xu, Tapson, van Schaik, Cohen, "Event-Based Feature Extraction
+Using Adaptive Selection Thresholds", Sensors 20(6):1600, 2020 (arXiv:1907.07853).
+
+scikit-learn contract: ``__init__`` stores arguments, ``fit``/``partial_fit``
+validate and set attributes ending in ``_``, ``transform`` maps an event stream
+to a feature event stream whose ``p`` field is the winning neuron.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from evlearn.events import EVENT_DTYPE, NMNIST_SENSOR
+from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
+from evlearn.progress import progress_bar
+from evlearn.validation import check_number, check_sensor_size, validate_events
+
+PARAMS = ("n_neurons", "radius", "tau", "eta", "delta_i", "delta_e", "polarity", "sensor_size",
+          "inference", "n_epochs", "shuffle", "random_state")
+
+
+class NotFittedError(ValueError):
+    """Raised when ``transform`` is called before ``fit``/``partial_fit``."""
+
+
+class FEAST:
+    """A layer of K neurons with unit weight vectors and adaptive selection thresholds.
+
+    Parameters
+    ----------
+    n_neurons : K, neurons per population.
+    radius : R, the context is the (2R+1) x (2R+1) time-surface patch around the event.
+    tau : time constant of the exponential time surface, in microseconds (30 ms default).
+    eta : learning rate of the winner's weights, w <- normalise((1 - eta) w + eta c).
+    delta_i : rise of the winner's threshold (paper: 0.001).
+    delta_e : fall of every threshold after an event no neuron matched (paper: 0.003).
+    polarity : "split" (one population and surface per input channel, as in the
+        paper's N-MNIST set-up), "stack" (one population, context = all channels'
+        patches side by side; for stacked layers) or "merge" (one surface, channels ignored).
+    sensor_size : (width, height, channels) of the input.
+    inference : "nearest" (transform gives every event its best-matching neuron) or
+        "threshold" (only events some neuron matches are kept, as during learning).
+    n_epochs : passes over the training streams in ``fit``.
+    shuffle : visit training streams in a random order each epoch (seeded).
+    random_state : seed of the weight initialisation and the visiting order.
+
+    Fitted attributes: ``weights_`` (n_features_out_, D), ``thresholds_`` (n_features_out_,),
+    ``n_features_out_`` (output channels: populations x K), ``n_events_seen_`` and
+    ``history_`` (diagnostics; see :mod:`evlearn.feast.diagnostics`).
+    """
+
+    def __init__(self, n_neurons: int = 64, radius: int = 4, tau: float = 30_000.0, eta: float = 0.001,
+                 delta_i: float = 0.001, delta_e: float = 0.003, polarity: str = "split",
+                 sensor_size=NMNIST_SENSOR, inference: str = "nearest", n_epochs: int = 1,
+                 shuffle: bool = True, random_state: int | None = 0):
+        self.n_neurons = n_neurons
+        self.radius = radius
+        self.tau = tau
+        self.eta = eta
+        self.delta_i = delta_i
+        self.delta_e = delta_e
+        self.polarity = polarity
+        self.sensor_size = sensor_size
+        self.inference = inference
+        self.n_epochs = n_epochs
+        self.shuffle = shuffle
+        self.random_state = random_state
+
+    # scikit-learn parameter protocol -------------------------------------------------
+    def get_params(self, deep: bool = True) -> dict:
+        return {name: getattr(self, name) for name in PARAMS}
+
+    def set_params(self, **params):
+        for key, value in params.items():
+            if key not in PARAMS:
+                raise ValueError(f"unknown parameter {key!r} for FEAST; valid: {', '.join(PARAMS)}")
+            setattr(self, key, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = FEAST().get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
+        return "FEAST(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"
+
+    # validation ----------------------------------------------------------------------
+    def _check_params(self):
+        check_number(self.n_neurons, "n_neurons", low=1, integer=True)
+        check_number(self.radius, "radius", low=0, high=64, integer=True)
+        check_number(self.tau, "tau", low=0, low_open=True)
+        check_number(self.eta, "eta", low=0, high=1)
+        check_number(self.delta_i, "delta_i", low=0)
+        check_number(self.delta_e, "delta_e", low=0)
+        check_number(self.n_epochs, "n_epochs", low=1, integer=True)
+        if self.polarity not in MODES:
+            raise ValueError(f"polarity must be one of {sorted(MODES)}, got {self.polarity!r}")
+        if self.inference not in ("nearest", "threshold"):
+            raise ValueError(f"inference must be 'nearest' or 'threshold', got {self.inference!r}")
+        return check_sensor_size(self.sensor_size)
+
+    def _shape(self):
+        size = self._check_params()
+        _, groups, n_ctx = layout(MODES[self.polarity], size.polarities, self.radius)
+        return size, groups, n_ctx
+
+    def _initialise(self):
+        size, groups, n_ctx = self._shape()
+        rng = np.random.default_rng(self.random_state)
+        weights = rng.random((groups * self.n_neurons, n_ctx))
+        self.weights_ = weights / np.linalg.norm(weights, axis=1, keepdims=True)
+        self.thresholds_ = np.zeros(groups * self.n_neurons)
+        self.n_features_out_ = groups * self.n_neurons
+        self.n_events_seen_ = 0
+        self.history_ = {"events": [], "missed": [], "thresholds": [], "wins": np.zeros(self.n_features_out_, np.int64)}
+        self._fitted_shape = (tuple(size), self.polarity, self.radius, self.n_neurons)
+
+    def _check_fitted(self):
+        if not hasattr(self, "weights_"):
+            raise NotFittedError("this FEAST layer is not fitted yet; call fit or partial_fit first")
+        size, groups, n_ctx = self._shape()
+        if self.weights_.shape != (groups * self.n_neurons, n_ctx):
+            raise ValueError(
+                f"parameters changed after fitting: weights have shape {self.weights_.shape}, "
+                f"the current parameters need {(groups * self.n_neurons, n_ctx)}; refit"
+            )
+        return size, groups, n_ctx
+
+    # the event loop ------------------------------------------------------------------
+    def _run(self, events, *, learn: bool, use_threshold: bool, reference: bool = False, name="events"):
+        size, groups, n_ctx = self._check_fitted()
+        ev = validate_events(events, size, name=name)
+        K = self.n_neurons
+        weights = self.weights_.reshape(groups, K, n_ctx)
+        thresholds = self.thresholds_.reshape(groups, K)
+        args = (ev["x"], ev["y"], ev["t"], ev["p"])
+        common = (self.radius, float(self.tau), MODES[self.polarity], size.width, size.height, size.polarities,
+                  learn, use_threshold, float(self.eta), float(self.delta_i), float(self.delta_e))
+        if reference:
+            winners = feast_reference(*args, weights, thresholds, *common)
+        else:
+            weights_t = np.ascontiguousarray(weights.transpose(0, 2, 1))
+            winners = feast_kernel(*args, weights_t, thresholds, *common)
+            if learn:
+                weights[...] = weights_t.transpose(0, 2, 1)
+        if groups > 1:  # population g's neuron k is output channel g*K + k
+            winners = np.where(winners >= 0, winners + ev["p"] * K, -1)
+        return ev, winners
+
+    def _learn_stream(self, events, reference=False, name="events"):
+        ev, winners = self._run(events, learn=True, use_threshold=True, reference=reference, name=name)
+        matched = winners[winners >= 0]
+        self.history_["wins"] += np.bincount(matched, minlength=self.n_features_out_)
+        self.n_events_seen_ += int(ev.size)
+        self.history_["events"].append(self.n_events_seen_)
+        self.history_["missed"].append(int(ev.size - matched.size))
+        self.history_["thresholds"].append(self.thresholds_.copy())
+        return winners
+
+    def partial_fit(self, stream, y=None, *, reference: bool = False):
+        """Learn from one event stream (initialising the layer on the first call)."""
+        if not hasattr(self, "weights_"):
+            self._initialise()
+        self._learn_stream(stream, reference=reference)
+        return self
+
+    def fit(self, streams, y=None, *, progress: bool = False, reference: bool = False):
+        """Initialise and learn online from a sequence of event streams (``n_epochs`` passes).
+
+        Each stream is an independent recording: the time-surface memory starts
+        empty for each one, weights and thresholds carry over.
+        """
+        streams = _as_stream_list(streams)
+        self._initialise()
+        rng = np.random.default_rng(self.random_state)
+        total = self.n_epochs * len(streams)
+        with progress_bar(None, progress, total=total, desc="FEAST fit", unit="sample") as bar:
+            for _ in range(self.n_epochs):
+                order = rng.permutation(len(streams)) if self.shuffle else np.arange(len(streams))
+                for i in order:
+                    self._learn_stream(streams[i], reference=reference, name=f"stream {i}")
+                    bar.update(1)
+        return self
+
+    def transform(self, stream, *, reference: bool = False) -> np.ndarray:
+        """Feature events of one stream: same x, y, t; ``p`` = winning neuron (output channel).
+
+        With ``inference="threshold"`` events no neuron matches are dropped.
+        Weights and thresholds are not changed.
+        """
+        use_threshold = self.inference == "threshold"
+        ev, winners = self._run(stream, learn=False, use_threshold=use_threshold, reference=reference)
+        out = ev.copy()
+        out["p"] = winners
+        return out[winners >= 0] if use_threshold else out
+
+    def fit_transform(self, streams, y=None, **kwargs) -> list[np.ndarray]:
+        self.fit(streams, **kwargs)
+        return [self.transform(s) for s in _as_stream_list(streams)]
+
+    @property
+    def output_size(self):
+        """Sensor size of the output stream: (width, height, n_features_out_)."""
+        size, groups, _ = self._shape()
+        return (size.width, size.height, groups * self.n_neurons)
+
+    def weight_patches(self) -> np.ndarray:
+        """Weights as images: (n_features_out_, context channels, 2R+1, 2R+1)."""
+        self._check_fitted()
+        side = 2 * self.radius + 1
+        return self.weights_.reshape(self.n_features_out_, -1, side, side)
+
+    def save(self, path):
+        from evlearn.feast.persistence import save_model
+
+        return save_model(path, self)
+
+    @classmethod
+    def load(cls, path) -> "FEAST":
+        from evlearn.feast.persistence import load_model
+
+        model = load_model(path)
+        if not isinstance(model, cls):
+            raise ValueError(f"{path}: holds a {type(model).__name__}, not a {cls.__name__}")
+        return model
+
+
+def _as_stream_list(streams) -> list:
+    if isinstance(streams, np.ndarray) and streams.dtype.names is not None:
+        raise ValueError("fit takes a list of event streams; wrap a single stream as [events] or use partial_fit")
+    streams = list(streams)
+    if not streams:
+        raise ValueError("no event streams to learn from (got an empty sequence)")
+    return streams
+
+
+def empty_events() -> np.ndarray:
+    return np.empty(0, dtype=EVENT_DTYPE)

@@ -1,0 +1,166 @@
+"""Save and load FEAST models: one ``.npz`` file, written atomically, no pickle.
+
+The file holds a JSON header (format name and version, evlearn version, model
+kind, parameters) and the arrays (weights, thresholds, diagnostics, read-out).
+Loading checks the format name and version first, so a file from another
+format version, a different kind of file or a damaged file gives one clear
+``ValueError`` instead of a traceback or a silently wrong model.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+FORMAT = "evlearn-feast"
+FORMAT_VERSION = 1
+
+
+def _layer_arrays(prefix: str, layer) -> dict:
+    history = layer.history_
+    traces = np.array(history["thresholds"]) if history["thresholds"] else np.zeros((0, layer.n_features_out_))
+    return {
+        f"{prefix}weights": layer.weights_,
+        f"{prefix}thresholds": layer.thresholds_,
+        f"{prefix}wins": history["wins"],
+        f"{prefix}events": np.asarray(history["events"], dtype=np.int64),
+        f"{prefix}missed": np.asarray(history["missed"], dtype=np.int64),
+        f"{prefix}threshold_trace": traces,
+    }
+
+
+def _layer_params(layer) -> dict:
+    params = layer.get_params()
+    params["sensor_size"] = list(params["sensor_size"])
+    return params
+
+
+def _restore_layer(prefix: str, params: dict, arrays, n_events_seen: int):
+    from evlearn.feast.layer import FEAST
+
+    layer = FEAST(**{**params, "sensor_size": tuple(params["sensor_size"])})
+    layer._initialise()
+    weights = arrays[f"{prefix}weights"]
+    if weights.shape != layer.weights_.shape:
+        raise ValueError(f"weights of shape {weights.shape} do not fit the parameters (expected {layer.weights_.shape})")
+    layer.weights_ = np.array(weights, dtype=np.float64)
+    layer.thresholds_ = np.array(arrays[f"{prefix}thresholds"], dtype=np.float64)
+    layer.n_events_seen_ = n_events_seen
+    layer.history_ = {
+        "wins": np.array(arrays[f"{prefix}wins"], dtype=np.int64),
+        "events": arrays[f"{prefix}events"].tolist(),
+        "missed": arrays[f"{prefix}missed"].tolist(),
+        "thresholds": list(np.array(arrays[f"{prefix}threshold_trace"], dtype=np.float64)),
+    }
+    return layer
+
+
+def _features_payload(features) -> tuple[dict, dict]:
+    from evlearn.feast.layer import FEAST
+    from evlearn.feast.network import FEASTNetwork
+
+    if isinstance(features, FEAST):
+        features._check_fitted()
+        return ({"kind": "FEAST", "params": _layer_params(features), "n_events_seen": features.n_events_seen_},
+                _layer_arrays("layer0_", features))
+    if isinstance(features, FEASTNetwork):
+        features._check_fitted()
+        params = features.get_params()
+        params["sensor_size"] = list(params["sensor_size"])
+        arrays, layers = {}, []
+        for i, layer in enumerate(features.layers_):
+            arrays.update(_layer_arrays(f"layer{i}_", layer))
+            layers.append({"params": _layer_params(layer), "n_events_seen": layer.n_events_seen_})
+        return {"kind": "FEASTNetwork", "params": params, "layers": layers}, arrays
+    raise ValueError(f"cannot save a {type(features).__name__}; expected FEAST, FEASTNetwork or FEASTClassifier")
+
+
+def save_model(path, model) -> Path:
+    """Write a fitted FEAST, FEASTNetwork or FEASTClassifier to ``path`` atomically."""
+    from evlearn import __version__
+    from evlearn.feast.readout import FEASTClassifier
+    from evlearn.io import atomic_path
+
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "evlearn_version": __version__}
+    if isinstance(model, FEASTClassifier):
+        model._check_fitted()
+        features, arrays = _features_payload(model.features_)
+        clf = model.classifier_
+        header.update(kind="FEASTClassifier", features=features,
+                      params={"grid": model.grid, "alpha": model.alpha, "max_iter": model.max_iter})
+        arrays.update(clf_coef=clf.coef_, clf_intercept=clf.intercept_, clf_mean=clf.mean_, clf_scale=clf.scale_,
+                      clf_classes=np.asarray(clf.classes_).astype(str))
+    else:
+        features, arrays = _features_payload(model)
+        header.update(kind=features["kind"], features=features)
+    arrays["header"] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **arrays)
+    return target
+
+
+def _build_features(spec: dict, arrays):
+    from evlearn.feast.network import FEASTNetwork
+
+    if spec["kind"] == "FEAST":
+        return _restore_layer("layer0_", spec["params"], arrays, spec["n_events_seen"])
+    if spec["kind"] == "FEASTNetwork":
+        net = FEASTNetwork(**{**spec["params"], "sensor_size": tuple(spec["params"]["sensor_size"])})
+        net.layers_ = [_restore_layer(f"layer{i}_", layer["params"], arrays, layer["n_events_seen"])
+                       for i, layer in enumerate(spec["layers"])]
+        return net
+    raise ValueError(f"unknown feature kind {spec['kind']!r}")
+
+
+def read_header(path) -> dict:
+    """The JSON header of a model file (format, versions, kind, parameters)."""
+    return _open(path)[0]
+
+
+def _open(path):
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: no such model file")
+    try:
+        arrays = dict(np.load(path, allow_pickle=False))
+        header = json.loads(bytes(arrays.pop("header")).decode("utf-8"))
+    except (zipfile.BadZipFile, KeyError, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as err:
+        raise ValueError(f"{path}: not a readable evlearn FEAST model file ({type(err).__name__}: {err})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError(f"{path}: not an evlearn FEAST model file (format {header.get('format')!r})")
+    if header.get("format_version") != FORMAT_VERSION:
+        raise ValueError(
+            f"{path}: model file format version {header.get('format_version')} (written by evlearn "
+            f"{header.get('evlearn_version')}) is not supported; this evlearn reads version {FORMAT_VERSION}. "
+            "Refit the model with this version."
+        )
+    return header, arrays
+
+
+def load_model(path):
+    """Read a model written by ``save_model``; raises ValueError on any problem."""
+    from evlearn.classify import LogisticRegression
+    from evlearn.feast.readout import FEASTClassifier
+
+    header, arrays = _open(path)
+    try:
+        if header["kind"] == "FEASTClassifier":
+            features = _build_features(header["features"], arrays)
+            model = FEASTClassifier(features=None, **header["params"])
+            model.features_ = features
+            clf = LogisticRegression(alpha=header["params"]["alpha"], max_iter=header["params"]["max_iter"])
+            clf.coef_ = arrays["clf_coef"]
+            clf.intercept_ = arrays["clf_intercept"]
+            clf.mean_ = arrays["clf_mean"]
+            clf.scale_ = arrays["clf_scale"]
+            clf.classes_ = arrays["clf_classes"]
+            model.classifier_ = clf
+            model.classes_ = clf.classes_
+            return model
+        return _build_features(header["features"], arrays)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{path}: damaged or inconsistent model file ({type(err).__name__}: {err})") from None
