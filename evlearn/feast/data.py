@@ -1,9 +1,8 @@
 """Folder data for FEAST: ``root/<label>/<id>.bin`` (N-MNIST layout) to event arrays.
 
-Uses ``evlearn.datasets.folder.NMNISTFolder`` when the datasets part provides it,
-and an equivalent scan otherwise, so errors read the same either way: an empty
-folder, a folder without class sub-folders or a corrupt file is one clear
-``ValueError`` naming the path.
+Lists files with ``evlearn.datasets.folder.NMNISTFolder``: an empty folder, a
+folder without class sub-folders or a corrupt file is one clear ``ValueError``
+naming the path. Labels are the class folder names (strings).
 """
 from __future__ import annotations
 
@@ -15,18 +14,11 @@ from evlearn.progress import progress_bar
 
 
 def list_samples(root) -> tuple[list[tuple[Path, str]], list[str]]:
-    """Return ``([(path, label), ...], classes)`` for a folder of class sub-folders."""
-    root = Path(root)
-    if not root.exists():
-        raise ValueError(f"{root}: no such folder")
-    if not root.is_dir():
-        raise ValueError(f"{root}: is a file, expected a folder of class sub-folders <label>/<id>.bin")
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    samples = [(path, label) for label in classes for path in sorted((root / label).glob("*.bin"))]
-    if not samples:
-        loose = sorted(root.glob("*.bin"))
-        hint = " (found .bin files directly in it: put them in class sub-folders)" if loose else ""
-        raise ValueError(f"{root}: no samples; expected class sub-folders <label>/<id>.bin{hint}")
+    """Return ``([(path, label name), ...], class names)`` for a folder of class sub-folders."""
+    from evlearn.datasets.folder import NMNISTFolder
+
+    dataset = NMNISTFolder(root)
+    samples = [(path, dataset.classes[label]) for path, label in dataset.samples]
     return samples, sorted({label for _, label in samples})
 
 
