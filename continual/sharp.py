@@ -60,9 +60,10 @@ class SHARP(Strategy):
     (1), ``replay_bits`` (8), ``batch_size_memory`` (256), ``ltm_per_class``
     (25), ``k_neighbors`` (5), ``temperature`` (0.1), ``phase_epochs`` (3),
     ``max_phases`` (10), ``min_activation_perc`` (90), ``tau_param`` (30),
-    ``selection_batch`` (1024), ``reinit`` (True). ``lr`` is Adadelta's
-    learning rate (1.0) and ``batch_size`` 256; the base option ``epochs`` is
-    ignored (a task takes ``max_phases * phase_epochs`` epochs).
+    ``selection_batch`` (1024), ``reinit`` (True), ``learning_rate`` (Adadelta,
+    1.0), ``stream_batch_size`` (256). The runner's shared options ``epochs``,
+    ``batch_size``, ``lr``, ``optimizer``, ``momentum`` and ``weight_decay``
+    are accepted and ignored (a task takes ``max_phases * phase_epochs`` epochs).
     """
 
     paper = ("Gurbuz, Moorman, Dovrolis 2023, SHARP: Sparsity and Hidden Activation RePlay for "
@@ -74,7 +75,7 @@ class SHARP(Strategy):
                  ltm_per_class: int = 25, k_neighbors: int = 5, temperature: float = 0.1,
                  phase_epochs: int = 3, max_phases: int = 10, min_activation_perc: float = 90.0,
                  tau_param: float = 30.0, selection_batch: int = 1024, reinit: bool = True,
-                 batch_size: int = 256, lr: float = 1.0, **kwargs):
+                 stream_batch_size: int = 256, learning_rate: float = 1.0, **kwargs):
         if replay not in ("hidden", "raw", "none"):
             raise ValueError(f"sharp: replay must be 'hidden', 'raw' or 'none', got {replay!r}")
         if arch not in ARCHITECTURES:
@@ -87,11 +88,16 @@ class SHARP(Strategy):
                             ("batch_size_memory", batch_size_memory), ("ltm_per_class", ltm_per_class),
                             ("selection_batch", selection_batch)):
             check_number(value, f"sharp: {name}", low=1, integer=True)
+        check_number(stream_batch_size, "sharp: stream_batch_size", low=1, integer=True)
+        check_number(learning_rate, "sharp: learning_rate", low=0.0, low_open=True)
         if not isinstance(model, SharpNet):
             model = SharpNet(_input_shape_of(model), getattr(model, "n_classes", None) or
                              model.head.out_features, **ARCHITECTURES[arch])
-        kwargs.pop("optimizer", None)
-        super().__init__(model, batch_size=batch_size, lr=lr, optimizer="sgd", **kwargs)
+        # The runner's shared [train] options epochs / batch_size / lr / optimizer / momentum /
+        # weight_decay are accepted and ignored: SHARP has its own schedule and Adadelta.
+        for shared in ("optimizer", "batch_size", "lr", "epochs", "momentum", "weight_decay"):
+            kwargs.pop(shared, None)
+        super().__init__(model, batch_size=stream_batch_size, lr=learning_rate, optimizer="sgd", **kwargs)
         self.net: SharpNet = self.model
         self.arch, self.sparse, self.replay = arch, bool(sparse), replay
         self.density = float(density) if self.sparse else 1.0

@@ -29,11 +29,17 @@ ARCHITECTURES = {
 }
 
 
+def channels_last(input_shape) -> bool:
+    """True for (H, W, C) image shapes such as CIFAR's (32, 32, 3)."""
+    shape = tuple(int(s) for s in input_shape)
+    return len(shape) == 3 and shape[2] in (1, 3) and shape[0] > 4 and shape[1] > 4
+
+
 def image_shape(input_shape) -> tuple[int, int, int]:
-    """(C, H, W) of an input shape given as (C, H, W), (H, W) or a square flat size."""
+    """(C, H, W) of an input shape given as (C, H, W), (H, W, C) with C in {1, 3}, (H, W) or a square flat size."""
     shape = tuple(int(s) for s in input_shape)
     if len(shape) == 3:
-        return shape
+        return (shape[2], shape[0], shape[1]) if channels_last(shape) else shape
     if len(shape) == 2:
         return (1, *shape)
     if len(shape) == 1:
@@ -104,6 +110,8 @@ class SharpNet(nn.Module):
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
         if self.conv_config:
+            if channels_last(self.input_shape) and x.dim() == 4:
+                x = x.permute(0, 3, 1, 2)
             return x.reshape(len(x), *self.image_shape)
         return x.reshape(len(x), -1)
 

@@ -83,7 +83,7 @@ def _blobs(rng, n_classes=4, per_class=30, shape=(1, 8, 8)):
     return np.concatenate(X), np.concatenate(y)
 
 
-TINY = dict(arch="mnistlike", batch_size=16, batch_size_memory=16, max_phases=2, phase_epochs=1,
+TINY = dict(arch="mnistlike", stream_batch_size=16, batch_size_memory=16, max_phases=2, phase_epochs=1,
             replay_per_class=5, ltm_per_class=5, k_neighbors=3, selection_batch=64)
 
 
