@@ -1,0 +1,107 @@
+"""Hebbian couplings from examples, supervised and unsupervised, kept in low-rank form.
+
+Every rule here gives J = (scale / N) F^T F with zero diagonal, where the rows of
+F are "features" (one per archetype, or one per example):
+
+- ``archetypes`` (storage, the M -> infinity limit): F = xi, scale = 1 / (1 - d).
+- ``supervised`` (the teacher tells which archetype each example belongs to, so
+  examples are averaged per archetype first): F^mu = (1/(r M)) sum_A eta^{mu,A},
+  scale = 1 / ((1 + rho)(1 - d)).
+- ``unsupervised`` (examples used one by one): F^{mu,A} = eta^{mu,A} / r,
+  scale = 1 / (M (1 + rho)(1 - d)).
+
+Normalisation. (1/(r M)) sum_A eta^{mu,A}_i = xi^mu_i X^mu_i with E[X] = 1 and
+E[X^2] = 1 + rho, rho = (1 - r^2)/(M r^2); the factor 1/((1 + rho)(1 - d)) makes
+the self-overlap of a learnt feature equal to one, so that d = 0, M -> infinity
+is the standard Hopfield model (m = tanh(beta m) for one pattern). The
+unsupervised scale is chosen so that, for example-symmetric states, the local
+field equals the supervised one: this is the sense in which the paper states
+that both protocols share the same low-load behaviour. We could not read the
+paper's exact prefactors here (see docs/hebbian.md); any other constant only
+rescales beta.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .patterns import check_dilution, check_quality, dataset_entropy
+
+PROTOCOLS = ("archetypes", "supervised", "unsupervised")
+
+
+@dataclass(frozen=True)
+class LowRankCouplings:
+    """J_ij = scale / N * sum_f features[f, i] features[f, j] for i != j, J_ii = 0."""
+
+    features: np.ndarray  # (F, N) float64
+    scale: float
+    protocol: str
+
+    @property
+    def n_neurons(self) -> int:
+        return int(self.features.shape[1])
+
+    def dense(self) -> np.ndarray:
+        """The N x N coupling matrix (for small N, tests and Brian2)."""
+        F = self.features
+        J = (self.scale / F.shape[1]) * (F.T @ F)
+        np.fill_diagonal(J, 0.0)
+        return J
+
+    def local_fields(self, sigma) -> np.ndarray:
+        """h_i = sum_{j != i} J_ij sigma_j without forming J."""
+        F = self.features
+        s = np.asarray(sigma, dtype=np.float64)
+        q = F @ s
+        return (self.scale / F.shape[1]) * (F.T @ q - (F * F).sum(axis=0) * s)
+
+
+def _check_examples(examples) -> np.ndarray:
+    eta = np.asarray(examples)
+    if eta.ndim != 3 or not np.isin(eta, (-1, 0, 1)).all():
+        raise ValueError("examples must be a (K, M, N) array with entries in {-1, 0, +1}")
+    return eta
+
+
+def archetype_couplings(archetypes, d) -> LowRankCouplings:
+    xi = np.asarray(archetypes)
+    if xi.ndim != 2 or not np.isin(xi, (-1, 0, 1)).all():
+        raise ValueError("archetypes must be a (K, N) array with entries in {-1, 0, +1}")
+    d = check_dilution(d)
+    return LowRankCouplings(xi.astype(np.float64), 1.0 / (1.0 - d), "archetypes")
+
+
+def supervised_couplings(examples, r, d) -> LowRankCouplings:
+    """Average the M examples of each archetype, then store the K averages."""
+    eta = _check_examples(examples)
+    r, d = check_quality(r), check_dilution(d)
+    K, M, N = eta.shape
+    rho = dataset_entropy(M, r)
+    features = eta.sum(axis=1, dtype=np.float64) / (r * M)
+    return LowRankCouplings(features, 1.0 / ((1.0 + rho) * (1.0 - d)), "supervised")
+
+
+def unsupervised_couplings(examples, r, d) -> LowRankCouplings:
+    """Store each of the K * M examples as it comes (no labels)."""
+    eta = _check_examples(examples)
+    r, d = check_quality(r), check_dilution(d)
+    K, M, N = eta.shape
+    rho = dataset_entropy(M, r)
+    features = eta.reshape(K * M, N).astype(np.float64) / r
+    return LowRankCouplings(features, 1.0 / (M * (1.0 + rho) * (1.0 - d)), "unsupervised")
+
+
+def hebbian_couplings(protocol, *, d, archetypes=None, examples=None, r=None) -> LowRankCouplings:
+    """Dispatch on ``protocol`` in PROTOCOLS."""
+    if protocol == "archetypes":
+        if archetypes is None:
+            raise ValueError("protocol 'archetypes' needs archetypes")
+        return archetype_couplings(archetypes, d)
+    if protocol in ("supervised", "unsupervised"):
+        if examples is None or r is None:
+            raise ValueError(f"protocol {protocol!r} needs examples and r")
+        rule = supervised_couplings if protocol == "supervised" else unsupervised_couplings
+        return rule(examples, r, d)
+    raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
