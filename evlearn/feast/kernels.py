@@ -16,7 +16,9 @@ Per event (x, y, t, p), in one pass:
 Afshar, Ralph, Xu, Tapson, van Schaik, Cohen, "Event-Based Feature Extraction
 Using Adaptive Selection Thresholds", Sensors 20(6):1600, 2020.
 
-What makes the kernel fast: the last-time memory is padded by R on every side
+What makes the kernel fast: the memory stores exp((t_last - t_ref) / tau) per
+pixel, so an event costs one exp, not one per neighbour (normalising the context
+cancels the common decay factor); the memory is padded by R on every side
 (no bounds checks); only pixels that fired enter the context (a sparse list of
 index/value pairs, so cost grows with the active pixels, not with (2R+1)^2);
 weights are stored transposed, ``(groups, D, K)``, so each active context entry
@@ -30,7 +32,6 @@ from numba import njit
 
 MERGE, STACK, SPLIT = 0, 1, 2
 MODES = {"merge": MERGE, "stack": STACK, "split": SPLIT}
-NEVER = np.iinfo(np.int64).min  # last time of a pixel that never fired
 
 
 def layout(mode: int, n_channels: int, radius: int) -> tuple[int, int, int]:
@@ -43,7 +44,19 @@ def layout(mode: int, n_channels: int, radius: int) -> tuple[int, int, int]:
     return n_channels, n_channels, side * side
 
 
-@njit(cache=True, fastmath=False)
+REBASE = 300.0  # exp(300) ~ 1e130: stored decay factors stay far from overflow
+TINY = 1e-250  # values below this after a rebase are flushed to 0 (no denormals)
+
+
+@njit(cache=True)
+def _rebase(surf, factor):
+    flat = surf.reshape(-1)
+    for i in range(flat.shape[0]):
+        v = flat[i] * factor
+        flat[i] = v if v > TINY else 0.0
+
+
+@njit(cache=True)
 def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, height, n_channels,
                  learn, use_threshold, eta, delta_i, delta_e):
     """Run a FEAST layer over one stream; return the winner per event (-1: no match).
@@ -56,19 +69,28 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
     area = side * side
     n_ctx = weights_t.shape[1]
     n_neurons = weights_t.shape[2]
-    last = np.full((n_surfaces, height + 2 * radius, width + 2 * radius), NEVER, dtype=np.int64)
+    # Decay factors are stored as exp((t_last - t_ref) / tau): the context is scaled to unit
+    # length, so the common factor exp(-(t - t_ref) / tau) cancels and each event costs one
+    # exp instead of one per neighbour. t_ref moves forward before the stored values overflow.
+    surf = np.zeros((n_surfaces, height + 2 * radius, width + 2 * radius), dtype=np.float64)
     winners = np.empty(x.shape[0], dtype=np.int64)
     index = np.empty(n_ctx, dtype=np.int64)
     value = np.empty(n_ctx, dtype=np.float64)
     acc = np.empty(n_neurons, dtype=np.float64)
     inv_tau = 1.0 / tau
+    t_ref = t[0] if x.shape[0] else 0
     for e in range(x.shape[0]):
         px = x[e] + radius
         py = y[e] + radius
         te = t[e]
         surface = 0 if mode == MERGE else p[e]
         group = p[e] if mode == SPLIT else 0
-        last[surface, py, px] = te
+        age = (te - t_ref) * inv_tau
+        if age > REBASE:
+            _rebase(surf, np.exp(-age))
+            t_ref = te
+            age = 0.0
+        surf[surface, py, px] = np.exp(age)
         # 1. sparse context: active pixels only, in (channel, row, column) order
         nnz = 0
         norm2 = 0.0
@@ -79,9 +101,8 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
             for dy in range(side):
                 row = py - radius + dy
                 for dx in range(side):
-                    lt = last[c, row, px - radius + dx]
-                    if lt != NEVER:
-                        v = np.exp((lt - te) * inv_tau)
+                    v = surf[c, row, px - radius + dx]
+                    if v != 0.0:
                         index[nnz] = base + dy * side + dx
                         value[nnz] = v
                         norm2 += v * v
