@@ -92,7 +92,7 @@ class SmallCNN(nn.Module):
         c, h, w = shape
         self.input_image_shape = shape
         self.features = nn.Sequential(
-            nn.Unflatten(1, shape) if len(input_shape) == 1 else nn.Identity(),
+            ToImage(shape),
             nn.Conv2d(c, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(channels, channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Flatten(),
@@ -103,6 +103,17 @@ class SmallCNN(nn.Module):
 
     def forward(self, x):
         return self.head(self.features(x))
+
+
+class ToImage(nn.Module):
+    """Reshape (N, ...) inputs to (N, C, H, W)."""
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], *self.shape)
 
 
 def _image_shape(input_shape) -> tuple[int, int, int]:

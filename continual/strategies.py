@@ -430,21 +430,37 @@ class EWC(Strategy):
             raise ValueError(f"ewc: ewc_lambda must be >= 0 and fisher_samples >= 1; got {ewc_lambda}, {fisher_samples}")
         self.ewc_lambda = float(ewc_lambda)
         self.fisher_samples = int(fisher_samples)
-        self.anchors: list[tuple[dict, dict]] = []   # per task: (fisher, weights)
+        # sum_k F_k (theta - theta_k)^2 == F (theta - centre)^2 + offset with F = sum_k F_k,
+        # centre = sum_k F_k theta_k / F: one pass per step however many tasks were seen.
+        self.fisher: dict[str, torch.Tensor] = {}
+        self.centre: dict[str, torch.Tensor] = {}
+        self.offset = 0.0
+        self.n_anchors = 0
 
     def penalty(self):
-        if not self.anchors or self.ewc_lambda == 0:
+        if not self.fisher or self.ewc_lambda == 0:
             return 0.0
-        total = 0.0
-        params = dict(self.model.named_parameters())
-        for fisher, weights in self.anchors:
-            for name, f in fisher.items():
-                total = total + (f * (params[name] - weights[name]) ** 2).sum()
+        total = self.offset
+        for name, p in self.model.named_parameters():
+            if name in self.fisher:
+                total = total + (self.fisher[name] * (p - self.centre[name]) ** 2).sum()
         return 0.5 * self.ewc_lambda * total
 
     def after_training_exp(self, task):
-        self.anchors.append((self.fisher_diagonal(task), {n: p.detach().clone()
-                                                          for n, p in self.model.named_parameters()}))
+        new = self.fisher_diagonal(task)
+        weights = {n: p.detach().clone() for n, p in self.model.named_parameters()}
+        offset = 0.0
+        for name, f_new in new.items():
+            f_old = self.fisher.get(name, torch.zeros_like(f_new))
+            c_old = self.centre.get(name, torch.zeros_like(f_new))
+            f_sum = f_old + f_new
+            centre = torch.where(f_sum > 0, (f_old * c_old + f_new * weights[name]) / f_sum.clamp_min(1e-30),
+                                 weights[name])
+            # exact constant so the loss value equals the per-task sum
+            offset += float((f_old * (c_old - centre) ** 2 + f_new * (weights[name] - centre) ** 2).sum())
+            self.fisher[name], self.centre[name] = f_sum, centre
+        self.offset += offset
+        self.n_anchors += 1
 
     def fisher_diagonal(self, task) -> dict:
         from torch.func import functional_call, grad, vmap
@@ -466,17 +482,18 @@ class EWC(Strategy):
 
         fisher = {k: torch.zeros_like(v) for k, v in params.items()}
         per_sample = vmap(grad(nll), in_dims=(None, 0, 0, 0))
-        for start in range(0, n, 256):
-            grads = per_sample(params, X[start:start + 256], y[start:start + 256], t[start:start + 256])
+        for start in range(0, n, 32):  # small chunks: per-sample gradients of all weights are large
+            grads = per_sample(params, X[start:start + 32], y[start:start + 32], t[start:start + 32])
             for k in fisher:
                 fisher[k] += (grads[k] ** 2).sum(0)
         return {k: v / n for k, v in fisher.items()}
 
     def extra_state(self):
-        return {"anchors": [[f, w] for f, w in self.anchors]}
+        return {"fisher": self.fisher, "centre": self.centre, "offset": self.offset, "n_anchors": self.n_anchors}
 
     def load_extra_state(self, state):
-        self.anchors = [(f, w) for f, w in state["anchors"]]
+        self.fisher, self.centre = dict(state["fisher"]), dict(state["centre"])
+        self.offset, self.n_anchors = float(state["offset"]), int(state["n_anchors"])
 
 
 @register_strategy("lwf")

@@ -1,0 +1,331 @@
+"""Benchmark runner: every (strategy, seed) of a config, resumable, one folder per run.
+
+Layout of an output folder::
+
+    OUT/config.json                    the whole config + versions (latest invocation)
+    OUT/<label>/seed_<s>/run.json      config of this run, seed, versions, strategy options
+    OUT/<label>/seed_<s>/checkpoint.pt model + strategy state after the last finished task
+    OUT/<label>/seed_<s>/metrics.json  accuracy matrix, baseline b, metrics (written when complete)
+    OUT/<label>/seed_<s>/metrics.csv   one row per task: accuracies after that task, time, memory
+
+A run whose ``metrics.json`` exists is skipped; a run with a checkpoint resumes
+after its last finished task, so killing the command and starting it again
+loses at most the task in progress. Every file is written atomically.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from evlearn.config import from_dict, load_config
+from evlearn.io import atomic_path, read_json, run_record, write_csv, write_json
+from evlearn.progress import progress_bar
+
+SCENARIO_KINDS = ("class", "task", "permuted")
+BASE_TRAIN_KEYS = ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "device")
+
+
+@dataclass
+class DataConfig:
+    name: str = "mnist"            # mnist | fashion | emnist-letters | cifar10 | cifar100 | nmnist | synthetic
+    root: str = ""                 # folder with the files (relative: from the current folder)
+    features: str = "count_frame"  # nmnist: count_frame | feast
+    feast_model: str = ""          # nmnist + feast: path of a saved FEAST model
+    options: dict = field(default_factory=dict)  # synthetic: n_classes, n_features, ...
+
+
+@dataclass
+class ScenarioConfig:
+    kind: str = "class"            # class | task | permuted
+    n_tasks: int = 5
+    classes_per_task: int = 0      # 0: derived from n_tasks
+    class_order: Any = "sorted"    # "sorted" | "random" (drawn with the run's seed) | list of classes
+    blurry: float = 0.0            # fraction of each task's training samples moved to a neighbour task
+
+
+@dataclass
+class BackboneConfig:
+    name: str = "mlp"
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 1
+    batch_size: int = 32
+    lr: float = 0.001
+    optimizer: str = "adam"
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+    device: str = "auto"
+
+
+@dataclass
+class BenchConfig:
+    """One experiment: a scenario, a backbone and several strategies over several seeds.
+
+    ``strategies`` items are names (``"er"``) or tables
+    ``{name = "er", label = "er_500", options = {memory_size = 500}}``; ``options``
+    maps a strategy name or label to its options (tables override both).
+    ``memory_size`` (samples) goes to every strategy that takes a ``memory_size``.
+    """
+
+    name: str = "bench"
+    seeds: list = field(default_factory=lambda: [0])
+    strategies: list = field(default_factory=lambda: ["naive"])
+    memory_size: int = 200
+    data: DataConfig = field(default_factory=DataConfig)
+    scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    options: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    label: str
+    strategy: str
+    options: dict
+
+
+def read_bench_config(path) -> BenchConfig:
+    return load_config(BenchConfig, path)
+
+
+def as_config(config) -> BenchConfig:
+    if isinstance(config, BenchConfig):
+        return config
+    if isinstance(config, dict):
+        return from_dict(BenchConfig, config)
+    return read_bench_config(config)
+
+
+# ------------------------------------------------------------------ validation
+def run_specs(cfg: BenchConfig) -> list[RunSpec]:
+    """The (label, strategy, options) of each strategy entry, checked against the registry."""
+    from evlearn.continual.strategies import get_strategy_class, strategy_parameters
+
+    if not isinstance(cfg.strategies, (list, tuple)) or not cfg.strategies:
+        raise ValueError("strategies: give a non-empty list of strategy names or tables")
+    specs = []
+    for i, entry in enumerate(cfg.strategies):
+        if isinstance(entry, str):
+            name, label, inline = entry, entry, {}
+        elif isinstance(entry, dict):
+            unknown = sorted(set(entry) - {"name", "label", "options"})
+            if "name" not in entry or unknown:
+                raise ValueError(f"strategies[{i}]: a table needs `name` and may have `label`, `options`"
+                                 + (f"; unknown key(s) {unknown}" if unknown else ""))
+            name, label, inline = entry["name"], entry.get("label", entry["name"]), dict(entry.get("options", {}))
+        else:
+            raise ValueError(f"strategies[{i}]: expected a name or a table, got {entry!r}")
+        get_strategy_class(name)
+        if not str(label).replace("-", "_").replace(".", "_").isidentifier():
+            raise ValueError(f"strategies[{i}]: label {label!r} must be a simple folder name")
+        options = {**cfg.options.get(name, {}), **(cfg.options.get(label, {}) if label != name else {}), **inline}
+        allowed = strategy_parameters(name) - set(BASE_TRAIN_KEYS) - {"seed", "progress"}
+        unknown = sorted(set(options) - strategy_parameters(name))
+        if unknown:
+            raise ValueError(f"strategy {label!r} ({name}): unknown option(s) {unknown}; valid: {sorted(allowed)}")
+        specs.append(RunSpec(str(label), name, options))
+    labels = [s.label for s in specs]
+    duplicates = sorted({x for x in labels if labels.count(x) > 1})
+    if duplicates:
+        raise ValueError(f"strategies: duplicate label(s) {duplicates}; give each entry its own `label`")
+    from evlearn.continual.strategies import STRATEGIES
+
+    stray = sorted(set(cfg.options) - set(STRATEGIES) - set(labels))  # options of unused strategies are fine
+    if stray:
+        raise ValueError(f"options: {stray} is neither a strategy nor a label of this config ({labels})")
+    return specs
+
+
+def validate(cfg: BenchConfig) -> list[RunSpec]:
+    """Every check that needs no data and no training; raises one clear ValueError."""
+    from evlearn.continual.backbones import BACKBONES, load_plugins
+    from evlearn.continual.data import DATASETS, N_CLASSES, check_root
+
+    specs = run_specs(cfg)
+    if not isinstance(cfg.seeds, (list, tuple)) or not cfg.seeds or not all(
+            isinstance(s, int) and not isinstance(s, bool) for s in cfg.seeds):
+        raise ValueError(f"seeds: give a non-empty list of integers, got {cfg.seeds!r}")
+    if len(set(cfg.seeds)) != len(cfg.seeds):
+        raise ValueError(f"seeds: duplicates in {cfg.seeds}")
+    if cfg.data.name not in DATASETS:
+        raise ValueError(f"data.name: unknown data set {cfg.data.name!r}; known: {list(DATASETS)}")
+    if cfg.data.name != "synthetic":
+        check_root(cfg.data.name, cfg.data.root)
+    sc = cfg.scenario
+    if sc.kind not in SCENARIO_KINDS:
+        raise ValueError(f"scenario.kind must be one of {SCENARIO_KINDS}, got {sc.kind!r}")
+    if int(sc.n_tasks) < 1 or int(sc.classes_per_task) < 0:
+        raise ValueError(f"scenario: n_tasks must be >= 1 and classes_per_task >= 0")
+    n_classes = N_CLASSES[cfg.data.name] if cfg.data.name != "synthetic" else \
+        int(cfg.data.options.get("n_classes", 4))
+    if sc.kind != "permuted":
+        if sc.classes_per_task and n_classes % sc.classes_per_task:
+            raise ValueError(f"scenario.classes_per_task={sc.classes_per_task} does not divide the "
+                             f"{n_classes} classes of {cfg.data.name}")
+        if not sc.classes_per_task and n_classes % sc.n_tasks:
+            raise ValueError(f"scenario.n_tasks={sc.n_tasks} does not divide the {n_classes} classes "
+                             f"of {cfg.data.name}")
+    if cfg.backbone.name not in BACKBONES:
+        load_plugins()
+        if cfg.backbone.name not in BACKBONES:
+            raise ValueError(f"backbone.name: unknown backbone {cfg.backbone.name!r}; known: {sorted(BACKBONES)}")
+    tr = cfg.train
+    if int(tr.epochs) < 1 or int(tr.batch_size) < 1 or not float(tr.lr) > 0:
+        raise ValueError(f"train: epochs and batch_size must be >= 1 and lr > 0")
+    if int(cfg.memory_size) < 0:
+        raise ValueError(f"memory_size must be >= 0 samples, got {cfg.memory_size}")
+    return specs
+
+
+# ------------------------------------------------------------------ building blocks
+def build_scenario(cfg: BenchConfig, arrays, seed: int):
+    from evlearn.continual.scenarios import permuted_scenario, split_scenario
+
+    sc = cfg.scenario
+    if sc.kind == "permuted":
+        return permuted_scenario(*arrays, n_tasks=sc.n_tasks, seed=seed, name=cfg.name)
+    return split_scenario(*arrays, n_tasks=None if sc.classes_per_task else sc.n_tasks,
+                          classes_per_task=sc.classes_per_task or None, class_order=sc.class_order,
+                          mode=sc.kind, blurry=sc.blurry, seed=seed, name=cfg.name)
+
+
+def build_strategy(cfg: BenchConfig, spec: RunSpec, scenario, seed: int, progress: bool = False):
+    import torch
+
+    from evlearn.continual.backbones import make_backbone
+    from evlearn.continual.strategies import make_strategy, strategy_parameters
+
+    torch.manual_seed(seed)
+    model = make_backbone(cfg.backbone.name, scenario.input_shape, scenario.n_classes, **cfg.backbone.options)
+    kwargs = {k: getattr(cfg.train, k) for k in BASE_TRAIN_KEYS}
+    if "memory_size" in strategy_parameters(spec.strategy):
+        kwargs["memory_size"] = cfg.memory_size
+    kwargs.update(spec.options)
+    return make_strategy(spec.strategy, model, seed=seed, progress=progress, **kwargs)
+
+
+def _run_config(cfg: BenchConfig, spec: RunSpec, seed: int) -> dict:
+    """What must match for a stored run to be resumed or reused."""
+    full = dataclasses.asdict(cfg)
+    return {"name": cfg.name, "data": full["data"], "scenario": full["scenario"],
+            "backbone": full["backbone"], "train": full["train"], "memory_size": cfg.memory_size,
+            "strategy": spec.strategy, "label": spec.label, "options": spec.options, "seed": seed}
+
+
+def _json_roundtrip(value):
+    import json
+
+    from evlearn.io import _to_jsonable
+
+    return json.loads(json.dumps(_to_jsonable(value)))
+
+
+# ------------------------------------------------------------------ one run
+def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, progress: bool = False,
+            after_task: Callable | None = None) -> dict:
+    """Train one strategy with one seed over all tasks; resume from ``run_dir`` when possible."""
+    import torch
+
+    from evlearn.continual import metrics
+
+    run_dir = Path(run_dir)
+    metrics_path = run_dir / "metrics.json"
+    record_path = run_dir / "run.json"
+    checkpoint_path = run_dir / "checkpoint.pt"
+    wanted = _json_roundtrip(_run_config(cfg, spec, seed))
+    if record_path.is_file():
+        stored = read_json(record_path).get("run_config")
+        if stored != wanted:
+            raise ValueError(f"{run_dir} holds a run of a different config; use another --out folder "
+                             f"or remove that run folder")
+    if metrics_path.is_file():
+        return read_json(metrics_path)
+
+    scenario = build_scenario(cfg, arrays, seed)
+    strategy = build_strategy(cfg, spec, scenario, seed, progress=progress)
+    T = scenario.n_tasks
+    if checkpoint_path.is_file():
+        state = torch.load(checkpoint_path, map_location=strategy.device, weights_only=True)
+        strategy.load_state_dict(state["strategy"])
+        R = state["R"].numpy()
+        b = state["b"].numpy()
+        seconds = list(state["seconds"])
+        memory = list(state["memory"])
+        start = int(state["tasks_done"])
+    else:
+        R = np.full((T, T), np.nan)
+        b = np.array([strategy.evaluate(task) for task in scenario])  # random-init baseline (FWT)
+        seconds, memory, start = [], [], 0
+        write_json(record_path, run_record(None, seed, run_config=wanted, strategy_class=type(strategy).__name__,
+                                           paper=getattr(strategy, "paper", "")))
+
+    tasks = progress_bar(range(start, T), progress, desc=f"{spec.label} seed {seed}", unit="task",
+                         initial=start, total=T)
+    for i in tasks:
+        t0 = time.perf_counter()
+        strategy.train_task(scenario[i])
+        seconds.append(time.perf_counter() - t0)
+        R[i] = [strategy.evaluate(task) for task in scenario]
+        memory.append(int(strategy.memory_bytes()))
+        state = {"strategy": strategy.state_dict(), "R": torch.from_numpy(R), "b": torch.from_numpy(b),
+                 "seconds": seconds, "memory": memory, "tasks_done": i + 1}
+        with atomic_path(checkpoint_path) as tmp:
+            torch.save(state, tmp)
+        if after_task is not None:
+            after_task(spec.label, seed, i)
+
+    summary = metrics.summarize(R, b, train_seconds=seconds, memory_bytes=memory)
+    result = {"label": spec.label, "strategy": spec.strategy, "seed": seed, **summary,
+              "accuracy_matrix": R, "random_init_accuracy": b, "accuracy_curve": metrics.accuracy_curve(R),
+              "forgetting_per_task": metrics.forgetting_per_task(R), "task_seconds": seconds,
+              "memory_bytes_after_task": memory, "task_classes": [list(t.classes) for t in scenario],
+              "n_train_per_task": [t.n_train for t in scenario], "device": str(strategy.device)}
+    rows = [{"after_task": i, **{f"acc_task_{j}": R[i, j] for j in range(T)},
+             "average_seen": result["accuracy_curve"][i], "train_seconds": seconds[i],
+             "memory_bytes": memory[i]} for i in range(T)]
+    write_csv(run_dir / "metrics.csv", rows)
+    write_json(metrics_path, result)          # last: its presence marks the run complete
+    checkpoint_path.unlink(missing_ok=True)
+    return read_json(metrics_path)
+
+
+# ------------------------------------------------------------------ the whole benchmark
+def run_benchmark(config, out, *, progress: bool = False, after_task: Callable | None = None,
+                  log: Callable[[str], None] | None = None) -> list[dict]:
+    """Run (or resume) every (strategy, seed) of ``config`` into folder ``out``."""
+    from evlearn.continual.data import load_arrays
+
+    cfg = as_config(config)
+    specs = validate(cfg)
+    out = Path(out)
+    todo = [(s, seed) for s in specs for seed in cfg.seeds
+            if not (out / s.label / f"seed_{seed}" / "metrics.json").is_file()]
+    for spec, seed in [(s, seed) for s in specs for seed in cfg.seeds]:   # config clashes: fail before training
+        record = out / spec.label / f"seed_{seed}" / "run.json"
+        if record.is_file() and read_json(record).get("run_config") != _json_roundtrip(_run_config(cfg, spec, seed)):
+            raise ValueError(f"{record.parent} holds a run of a different config; use another --out folder "
+                             f"or remove that run folder")
+    write_json(out / "config.json", run_record(cfg, None, runs=[s.label for s in specs]))
+    arrays = None
+    if todo:
+        arrays = load_arrays(cfg.data.name, cfg.data.root, features=cfg.data.features,
+                             feast_model=cfg.data.feast_model, progress=progress, **cfg.data.options)
+        build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training
+    results = []
+    for spec in specs:
+        for seed in cfg.seeds:
+            run_dir = out / spec.label / f"seed_{seed}"
+            done = (run_dir / "metrics.json").is_file()
+            if log:
+                log(f"{spec.label} seed {seed}: " + ("done already, skipped" if done else "running"))
+            results.append(run_one(cfg, spec, seed, arrays, run_dir, progress=progress, after_task=after_task))
+    return results

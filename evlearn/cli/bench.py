@@ -1,0 +1,68 @@
+"""``evlearn bench``: continual-learning benchmarks (run a config, report a result folder)."""
+from __future__ import annotations
+
+import sys
+
+EPILOG = """\
+examples:
+  evlearn bench run benchmarks/configs/split_mnist.toml --out runs/split_mnist
+  evlearn bench report runs/split_mnist       report.md, summary.csv/json, PNG plots
+Killing `bench run` and starting the same command again resumes after the last finished task.
+"""
+
+
+def add_parser(subparsers):
+    import argparse
+
+    parser = subparsers.add_parser(
+        "bench",
+        help="continual-learning benchmarks: run a config, report results",
+        description="Run continual-learning strategies over seeds as described by a TOML/YAML config "
+        "(see docs/continual.md), and report the results as a Markdown table and PNG plots.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    run_parser = actions.add_parser("run", help="run (or resume) every (strategy, seed) of CONFIG")
+    run_parser.add_argument("config", help="experiment config (.toml, .yaml or .yml)")
+    run_parser.add_argument("--out", required=True, help="result folder (one sub-folder per strategy and seed)")
+    run_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run_parser.add_argument("--no-report", action="store_true", help="do not write the report at the end")
+    run_parser.add_argument("--threads", type=int, default=0,
+                            help="torch CPU threads (default: torch's choice)")
+    run_parser.set_defaults(func=run)
+    report_parser = actions.add_parser("report", help="write report.md and plots for a result folder")
+    report_parser.add_argument("folder", help="a folder written by `evlearn bench run`")
+    report_parser.set_defaults(func=report)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def run(args) -> int:
+    from evlearn.continual.runner import read_bench_config, run_benchmark
+
+    config = read_bench_config(args.config)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+
+    def log(message):
+        print(message, file=sys.stderr)
+
+    results = run_benchmark(config, args.out, progress=not args.no_progress, log=log)
+    if not args.no_report:
+        report(args)
+    else:
+        for r in results:
+            print(f"{r['label']:>16} seed {r['seed']}: average accuracy {r['average_accuracy']:.3f}")
+    return 0
+
+
+def report(args) -> int:
+    from evlearn.continual.report import markdown_table, write_report
+
+    folder = getattr(args, "folder", None) or args.out
+    out = write_report(folder)
+    print(markdown_table(out["rows"]))
+    print(f"\nwrote {out['report']} and {', '.join(str(f) for f in out['figures'])}")
+    return 0
