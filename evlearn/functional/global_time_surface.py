@@ -25,31 +25,44 @@ _REBASE_TAUS = 50.0
 
 
 @njit(cache=True)
+def _rescale(values, scale):
+    # A separate loop: an in-place array expression inside the event loop slowed it 2x.
+    for q in range(values.shape[0]):
+        values[q] *= scale
+
+
+@njit(cache=True)
 def _global_time_surfaces_kernel(x, y, t, p, slice_ends, reference_times, tau, out):
     # exp(-(now - T) / tau) = exp((T - base) / tau) * exp(-(now - base) / tau): one exp per
-    # event and one per slice, then a multiplication per pixel (tonic: one exp per pixel).
+    # event and one per slice, then one multiplication per pixel over flat, contiguous
+    # rows (tonic: one exp per pixel and slice).
     n_pol, height, width = out.shape[1], out.shape[2], out.shape[3]
-    factor = np.zeros((n_pol, height, width))  # 0 where no event yet
+    size = n_pol * height * width
+    rows = out.reshape(out.shape[0], size)
+    factor = np.zeros(size)  # exp((T - base) / tau); 0 where no event yet
     base = t[0] if t.shape[0] else 0
+    limit = base + _REBASE_TAUS * tau
     j = 0
     for k in range(slice_ends.shape[0]):
-        while j < slice_ends[k]:
-            if t[j] - base > _REBASE_TAUS * tau:
-                factor *= np.exp(-(t[j] - base) / tau)
-                base = t[j]
-            factor[p[j], y[j], x[j]] = np.exp((t[j] - base) / tau)
+        end = slice_ends[k]
+        while j < end:
+            tj = t[j]
+            if tj > limit:
+                _rescale(factor, np.exp(-(tj - base) / tau))
+                base = tj
+                limit = base + _REBASE_TAUS * tau
+            factor[(p[j] * height + y[j]) * width + x[j]] = np.exp((tj - base) / tau)
             j += 1
         decay = np.exp(-(reference_times[k] - base) / tau)
-        for c in range(n_pol):
-            for row in range(height):
-                for col in range(width):
-                    out[k, c, row, col] = factor[c, row, col] * decay
+        row = rows[k]
+        for q in range(size):
+            row[q] = factor[q] * decay
     return out
 
 
 def _reference_times(t0, dt, n_slices):
-    # tonic: (i + 1) * dt + start_t, with Python/NumPy scalar types as tonic has them
-    return np.array([(k + 1) * dt + t0 for k in range(n_slices)], dtype=np.float64)
+    # tonic: (i + 1) * dt + start_t; the same arithmetic (int64, or float64 for a float dt)
+    return (np.arange(1, n_slices + 1, dtype=np.int64) * dt + t0).astype(np.float64)
 
 
 def global_time_surfaces_reference(events, sensor_size, dt, tau, overlap=0,

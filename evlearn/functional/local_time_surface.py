@@ -29,25 +29,45 @@ _REBASE_TAUS = 50.0
 
 
 @njit(cache=True)
+def _rescale(values, scale):
+    # A separate loop: an in-place array expression inside the event loop slowed it 2x.
+    for q in range(values.shape[0]):
+        values[q] *= scale
+
+
+@njit(cache=True)
 def _local_time_surfaces_kernel(x, y, t, channel, n_channels, height, width, radius, tau, out):
     # exp((T - t_i) / tau) = exp((T - base) / tau) * exp(-(t_i - base) / tau): one exp per
-    # event for the stored factor and one for the event time, then only multiplications
-    # over the (2R+1)^2 patch.
+    # event, then one multiplication per patch entry. The patch is read through a table of
+    # flat offsets: one loop of C(2R+1)^2 steps runs 2x faster than three short nested ones.
     side = 2 * radius + 1
-    factor = np.zeros((n_channels, height + 2 * radius, width + 2 * radius))  # 0: no event yet
+    padded_height, padded_width = height + 2 * radius, width + 2 * radius
+    factor = np.zeros(n_channels * padded_height * padded_width)  # 0 where no event yet
+    n_entries = n_channels * side * side
+    offsets = np.empty(n_entries, dtype=np.int64)
+    q = 0
+    for c in range(n_channels):
+        for dy in range(side):
+            for dx in range(side):
+                offsets[q] = (c * padded_height + dy) * padded_width + dx
+                q += 1
+    rows = out.reshape(out.shape[0], n_entries)
     base = t[0] if x.shape[0] else 0
+    limit = base + _REBASE_TAUS * tau
+    centre = radius * side + radius
     for i in range(x.shape[0]):
         xi, yi, ti, ci = x[i], y[i], t[i], channel[i]
-        if ti - base > _REBASE_TAUS * tau:
-            factor *= np.exp(-(ti - base) / tau)
+        if ti > limit:
+            _rescale(factor, np.exp(-(ti - base) / tau))
             base = ti
-        factor[ci, yi + radius, xi + radius] = np.exp((ti - base) / tau)
+            limit = base + _REBASE_TAUS * tau
         decay = np.exp(-(ti - base) / tau)
-        for c in range(n_channels):
-            for dy in range(side):
-                for dx in range(side):
-                    out[i, c, dy, dx] = factor[c, yi + dy, xi + dx] * decay
-        out[i, ci, radius, radius] = 1.0  # exactly 1, not 1 -/+ an ulp
+        factor[(ci * padded_height + yi + radius) * padded_width + xi + radius] = 1.0 / decay
+        row = rows[i]
+        corner = yi * padded_width + xi  # patch corner (dy = dx = 0) in channel 0
+        for q in range(n_entries):
+            row[q] = factor[corner + offsets[q]] * decay
+        row[ci * side * side + centre] = 1.0  # exactly 1, not 1 -/+ an ulp
     return out
 
 
