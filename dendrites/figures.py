@@ -1,0 +1,345 @@
+"""The paper's main figures: exact theory lines with Monte Carlo and Brian2 points.
+
+After Ahmad & Hawkins, arXiv:1601.00720 (2016) and the parameter choices of
+Numenta's htmresearch/projects/sdr_paper scripts. Each ``figure_*`` function
+returns ``(matplotlib figure, rows)``; :func:`make_all_figures` writes every
+figure as PNG, its data as CSV, the published-number checks and one
+``summary.json`` run record (seed, config, versions) through ``evlearn.io``.
+
+Simulation points are drawn only where the probability is measurable with the
+given number of trials (expected count >= 10), each with its exact 99%
+Clopper-Pearson interval.
+"""
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from evlearn.dendrites import montecarlo as mc
+from evlearn.dendrites import theory
+from evlearn.io import run_record, save_figure, write_csv, write_json
+from evlearn.progress import progress_bar
+
+__all__ = ["FiguresConfig", "figure_effect_of_n", "figure_effect_of_s_theta", "figure_noise", "figure_union",
+           "figure_brian", "make_all_figures"]
+
+FIGURES = ("effect_of_n", "effect_of_s_theta", "noise", "union", "brian")
+
+
+@dataclass
+class FiguresConfig:
+    """What ``evlearn dendrites figures`` computes."""
+
+    seed: int = 0
+    trials: int = 100_000          # Monte Carlo trials per point (union: half)
+    level: float = 0.99            # confidence level of every interval
+    brian: bool = True             # run the Brian2 pattern-detection sweep
+    quick: bool = False            # small sizes (tests, smoke runs)
+
+    @classmethod
+    def quick_config(cls, seed: int = 0) -> "FiguresConfig":
+        return cls(seed=seed, trials=5_000, quick=True)
+
+
+# ----------------------------------------------------------------- plotting
+def _new_figure(ncols=1, width=5.6, height=4.2):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False)
+    return fig, list(axes[0])
+
+
+def _plot_points(ax, xs, results, color, label=None, complement=False, marker="o"):
+    """Simulation rates with CI error bars (``complement``: plot 1 - rate)."""
+    if not results:
+        return
+    rate = np.array([r.rate for r in results])
+    low = np.array([r.low for r in results])
+    high = np.array([r.high for r in results])
+    if complement:
+        rate, low, high = 1 - rate, 1 - high, 1 - low
+    ok = rate > 0
+    ax.errorbar(np.asarray(xs)[ok], rate[ok], yerr=np.vstack([rate[ok] - low[ok], high[ok] - rate[ok]]), fmt=marker,
+                color=color, ms=4, capsize=2, lw=1, label=label)
+
+
+def _colors(k):
+    import matplotlib
+
+    cmap = matplotlib.colormaps["viridis"]
+    return [cmap(x) for x in np.linspace(0.0, 0.85, k)]
+
+
+class _Points:
+    """Collect simulated points beside theory; run a simulation only where measurable."""
+
+    def __init__(self, cfg: FiguresConfig, figure: str):
+        self.cfg, self.figure, self.rows, self.seed = cfg, figure, [], cfg.seed * 100_003 + zlib.crc32(figure.encode()) % 9973
+
+    def measurable(self, p: float, trials=None) -> bool:
+        return min(p, 1 - p) * (trials or self.cfg.trials) >= 10
+
+    def simulate(self, simulate, expected, complement=False, trials=None, **params):
+        """Run ``simulate(**params)``; record it beside ``expected`` (the theory)."""
+        self.seed += 1
+        trials = trials or self.cfg.trials
+        result = simulate(**params, trials=trials, seed=self.seed % 2**32, level=self.cfg.level)
+        rate, low, high = result.rate, result.low, result.high
+        if complement:
+            rate, low, high = 1 - rate, 1 - high, 1 - low
+        self.rows.append({"figure": self.figure, **params, "source": "monte_carlo", "theory": expected,
+                          "rate": rate, "ci_low": low, "ci_high": high, "trials": result.trials,
+                          "seed": self.seed % 2**32, "inside_ci": bool(low <= expected <= high)})
+        return result
+
+    def theory_row(self, expected, **params):
+        self.rows.append({"figure": self.figure, **params, "source": "theory", "theory": expected})
+
+
+# ------------------------------------------------------------------ figures
+def figure_effect_of_n(cfg: FiguresConfig, progress: bool = False):
+    """False match vs population size n for a = 64, 128, 256 and a = n/4 (s = 24, theta = 12)."""
+    s, theta = 24, 12
+    pts = _Points(cfg, "effect_of_n")
+    fig, (ax,) = _new_figure()
+    n_line = np.unique(np.r_[np.linspace(300, 20000, 120).astype(int), 1000])
+    n_sim = [300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 3000, 4000, 6000, 9000, 14000, 20000]
+    if cfg.quick:
+        n_sim = [400, 1000, 4000]
+    curves = [("a=64", lambda n: 64), ("a=128", lambda n: 128), ("a=256", lambda n: 256), ("a=n/4", lambda n: n // 4)]
+    for (label, a_of), color in zip(progress_bar(curves, progress, desc="effect of n"), _colors(len(curves))):
+        ns = [n for n in n_line if a_of(n) <= n]
+        p = [theory.false_match_probability(int(n), a_of(n), s, theta) for n in ns]
+        ax.semilogy(ns, p, "-", color=color, label=f"{label} theory")
+        for n, pp in zip(ns, p):
+            pts.theory_row(pp, n=int(n), a=a_of(n), s=s, theta=theta)
+        sims, xs = [], []
+        for n in n_sim:
+            a = a_of(n)
+            if a > n or (label == "a=n/4" and n > 6000):   # O(a) per trial: keep the run short
+                continue
+            expected = theory.false_match_probability(n, a, s, theta)
+            if pts.measurable(expected):
+                sims.append(pts.simulate(mc.simulate_false_match, expected, n=n, a=a, s=s, theta=theta))
+                xs.append(n)
+        _plot_points(ax, xs, sims, color)
+    ax.set(xlabel="population size n", ylabel="P(false match)", ylim=(1e-26, 2),
+           title=f"Effect of n (s={s}, θ={theta}); points: Monte Carlo, {cfg.level:.0%} CI")
+    ax.legend(fontsize=8)
+    return fig, pts.rows
+
+
+def figure_effect_of_s_theta(cfg: FiguresConfig, progress: bool = False):
+    """(a) false match vs s with theta = s/2; (b) false match and noise misses vs theta, with the chooser."""
+    pts = _Points(cfg, "effect_of_s_theta")
+    fig, (ax_s, ax_t) = _new_figure(2)
+    s_values = list(range(2, 31, 2))
+    curves = [(2000, 32), (4000, 32), (16000, 512), (16000, 4000)]
+    for (n, a), color in zip(progress_bar(curves, progress, desc="effect of s"), _colors(len(curves))):
+        p = [theory.false_match_probability(n, a, s, s // 2) for s in s_values]
+        ax_s.semilogy(s_values, p, "-", color=color, label=f"n={n}, a={a}")
+        sims, xs = [], []
+        for s, pp in zip(s_values, p):
+            pts.theory_row(pp, panel="s", n=n, a=a, s=s, theta=s // 2)
+            if pts.measurable(pp) and (not cfg.quick or s <= 6):
+                sims.append(pts.simulate(mc.simulate_false_match, pp, n=n, a=a, s=s, theta=s // 2))
+                xs.append(s)
+        _plot_points(ax_s, xs, sims, color)
+    ax_s.set(xlabel="synapses per segment s (θ = s/2)", ylabel="P(false match)", title="Effect of s")
+    ax_s.legend(fontsize=8)
+
+    n, a, s = 2000, 64, 24
+    thetas = np.arange(1, s + 1)
+    fm = [theory.false_match_probability(n, a, s, int(t)) for t in thetas]
+    ax_t.semilogy(thetas, fm, "-", color="k", label="false match (random SDR)")
+    sims, xs = [], []
+    for t, pp in zip(thetas, fm):
+        pts.theory_row(pp, panel="theta", measure="false_match", n=n, a=a, s=s, theta=int(t))
+        if pts.measurable(pp):
+            sims.append(pts.simulate(mc.simulate_false_match, pp, n=n, a=a, s=s, theta=int(t)))
+            xs.append(int(t))
+    _plot_points(ax_t, xs, sims, "k")
+    for noise, color in zip((0.3, 0.5), ("tab:orange", "tab:red")):
+        fn = [theory.noise_false_negative_probability(a, s, int(t), noise) for t in thetas]
+        ax_t.semilogy(thetas, fn, "--", color=color, label=f"miss at noise {noise:.0%}")
+        sims, xs = [], []
+        for t, pp in zip(thetas, fn):
+            pts.theory_row(pp, panel="theta", measure="false_negative", n=n, a=a, s=s, theta=int(t), noise=noise)
+            if pts.measurable(pp) and (not cfg.quick or t % 4 == 0):
+                sims.append(pts.simulate(mc.simulate_noise_match, pp, complement=True, n=n, a=a, s=s,
+                                         theta=int(t), noise=noise))
+                xs.append(int(t))
+        _plot_points(ax_t, xs, sims, color, complement=True, marker="s")
+        best = theory.choose_threshold(n, a, s, noise)
+        ax_t.axvline(best.theta, color=color, lw=0.8, ls=":")
+        pts.rows.append({"figure": "effect_of_s_theta", "panel": "theta", "measure": "chosen_theta", "n": n, "a": a,
+                         "s": s, "noise": noise, "theta": best.theta, "source": "theory",
+                         "theory": best.total_error})
+    ax_t.set(xlabel="NMDA threshold θ", ylabel="probability", ylim=(1e-30, 2),
+             title=f"Effect of θ (n={n}, a={a}, s={s}); dotted: chosen θ")
+    ax_t.legend(fontsize=8)
+    return fig, pts.rows
+
+
+def figure_noise(cfg: FiguresConfig, progress: bool = False):
+    """Probability of missing a stored pattern vs noise (a=128, s=30, theta = 8, 12, 16)."""
+    pts = _Points(cfg, "noise")
+    fig, (ax,) = _new_figure()
+    n, a, s = 2048, 128, 30
+    noise_line = np.linspace(0, 0.95, 96)
+    noise_sim = np.round(np.arange(0.05, 0.96, 0.05), 2) if not cfg.quick else [0.5, 0.7]
+    thetas = (8, 12, 16)
+    for theta, color in zip(progress_bar(thetas, progress, desc="noise"), _colors(len(thetas))):
+        fn = [theory.noise_false_negative_probability(a, s, theta, float(x)) for x in noise_line]
+        ax.semilogy(noise_line, fn, "-", color=color, label=f"θ={theta} theory")
+        for x, pp in zip(noise_line, fn):
+            pts.theory_row(pp, n=n, a=a, s=s, theta=theta, noise=float(x))
+        sims, xs = [], []
+        for x in noise_sim:
+            pp = theory.noise_false_negative_probability(a, s, theta, float(x))
+            if pts.measurable(pp):
+                sims.append(pts.simulate(mc.simulate_noise_match, pp, complement=True, n=n, a=a, s=s, theta=theta,
+                                         noise=float(x)))
+                xs.append(float(x))
+        _plot_points(ax, xs, sims, color, complement=True)
+    ax.set(xlabel="noise (fraction of active cells replaced)", ylabel="P(stored pattern missed)", ylim=(1e-20, 2),
+           title=f"Robustness to noise (a={a}, s={s})")
+    ax.legend(fontsize=8)
+    return fig, pts.rows
+
+
+def figure_union(cfg: FiguresConfig, progress: bool = False):
+    """Union property: false match of one segment storing M patterns (a=200, s=25, theta=15)."""
+    pts = _Points(cfg, "union")
+    fig, (ax,) = _new_figure()
+    a, s, theta = 200, 25, 15
+    m_values = list(range(1, 21)) if not cfg.quick else [1, 2, 4]
+    populations = (1000, 10000, 20000)
+    for n, color in zip(progress_bar(populations, progress, desc="union"), _colors(len(populations))):
+        exact = [theory.union_false_match_probability(n, a, s, theta, m) for m in m_values]
+        approx = [theory.union_false_match_probability_expected_size(n, a, s, theta, m) for m in m_values]
+        ax.semilogy(m_values, exact, "-", color=color, label=f"n={n} exact")
+        ax.semilogy(m_values, approx, ":", color=color, lw=1.2, label=f"n={n} expected-size approx.")
+        sims, xs = [], []
+        for m, pe, pa in zip(m_values, exact, approx):
+            pts.theory_row(pe, n=n, a=a, s=s, theta=theta, patterns=m, approximation=pa)
+            trials = max(1, cfg.trials // 2)    # a trial stores M patterns: O(M a)
+            if pts.measurable(pe, trials) and (not cfg.quick or m <= 2):
+                sims.append(pts.simulate(mc.simulate_union_false_match, pe, trials=trials, n=n, a=a, s=s,
+                                         theta=theta, patterns=m))
+                xs.append(m)
+        _plot_points(ax, xs, sims, color)
+    ax.set(xlabel="patterns stored on the segment M", ylabel="P(false match)", ylim=(1e-26, 2),
+           title=f"Union property (a={a}, s={s} per pattern, θ={theta})")
+    ax.legend(fontsize=7)
+    return fig, pts.rows
+
+
+def brian_configs(cfg: FiguresConfig):
+    """The Brian2 runs: a theta x noise sweep, then the same design at other n and a."""
+    from evlearn.dendrites.experiments import PatternDetectionConfig
+
+    if cfg.quick:
+        return [PatternDetectionConfig(n=400, a=20, s=10, thetas=(2, 5), fp_neurons=8, bank=2, replicas=2,
+                                       noise_levels=(0.0, 0.6), random_presentations=4, seed=cfg.seed)]
+    base = PatternDetectionConfig(seed=cfg.seed)
+    sweep = dict(thetas=(2, 3, 4, 6), noise_levels=(0.0, 0.5, 0.7), bank=4)
+    return [
+        base,
+        replace(base, n=2000, seed=cfg.seed + 1, **sweep),
+        replace(base, a=80, seed=cfg.seed + 2, **sweep),
+    ]
+
+
+def figure_brian(cfg: FiguresConfig, progress: bool = False):
+    """Brian2 detector: false positives vs theta (several n, a) and detection vs noise, with theory."""
+    from evlearn.dendrites.experiments import run_pattern_detection
+
+    results = [run_pattern_detection(c, progress=progress) for c in brian_configs(cfg)]
+    fig, (ax_fp, ax_det) = _new_figure(2)
+    for res, color in zip(results, _colors(len(results))):
+        c = res.config
+        th = [r["theta"] for r in res.false_positive]
+        grid = np.arange(min(th), max(th) + 1)
+        ax_fp.semilogy(grid, [theory.neuron_false_match_probability(c["n"], c["a"], c["s"], int(t), c["segments"])
+                              for t in grid], "-", color=color, label=f"n={c['n']}, a={c['a']} theory")
+        _plot_points(ax_fp, th, [_as_result(r) for r in res.false_positive], color)
+    ax_fp.set(xlabel="NMDA threshold θ", ylabel="P(neuron fires early for a random SDR)",
+              title=f"Brian2 false positives (s={results[0].config['s']}, "
+                    f"{results[0].config['segments']} segments); {cfg.level:.0%} CI")
+    ax_fp.legend(fontsize=7)
+
+    main = results[0]
+    c = main.config
+    thetas = sorted({r["theta"] for r in main.detection})
+    noise_grid = np.linspace(0, max(c["noise_levels"]), 91)
+    for theta, color in zip(thetas, _colors(len(thetas))):
+        rows = [r for r in main.detection if r["theta"] == theta]
+        ax_det.plot(noise_grid, [theory.neuron_detection_probability(c["n"], c["a"], c["s"], theta, c["segments"],
+                                                                     float(x)) for x in noise_grid],
+                    "-", color=color, label=f"θ={theta}")
+        ax_det.errorbar([r["noise"] for r in rows], [r["rate"] for r in rows],
+                        yerr=np.array([[r["rate"] - r["ci_low"] for r in rows], [r["ci_high"] - r["rate"] for r in rows]]),
+                        fmt="o", color=color, ms=4, capsize=2, lw=1)
+    ax_det.set(xlabel="noise (fraction of pattern cells replaced)", ylabel="P(stored pattern detected)",
+               title=f"Brian2 detection (n={c['n']}, a={c['a']}, s={c['s']})", ylim=(-0.03, 1.03))
+    ax_det.legend(fontsize=7, title="lines: theory")
+    rows = [row for res in results for row in res.rows()]
+    return fig, rows, results
+
+
+def _as_result(row):
+    return mc.MonteCarloResult(row["hits"], row["trials"], 0.0, row["ci_low"], row["ci_high"])
+
+
+# --------------------------------------------------------------------- all
+def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = False) -> dict:
+    """Write every figure (PNG), its data (CSV), the paper checks and summary.json into ``out``."""
+    import matplotlib.pyplot as plt
+
+    cfg = cfg or FiguresConfig()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {"figures": {}, "timings_s": {}}
+    builders = [("effect_of_n", figure_effect_of_n), ("effect_of_s_theta", figure_effect_of_s_theta),
+                ("noise", figure_noise), ("union", figure_union)]
+    all_mc = []
+    for name, build in builders:
+        start = time.perf_counter()
+        fig, rows = build(cfg, progress)
+        save_figure(fig, out / f"{name}.png")
+        plt.close(fig)
+        write_csv(out / f"{name}.csv", rows)
+        sims = [r for r in rows if r["source"] == "monte_carlo"]
+        all_mc += sims
+        summary["figures"][name] = {"png": f"{name}.png", "csv": f"{name}.csv", "simulated_points": len(sims),
+                                    "inside_ci": sum(r["inside_ci"] for r in sims)}
+        summary["timings_s"][name] = round(time.perf_counter() - start, 2)
+    summary["montecarlo"] = {"points": len(all_mc), "inside_ci": sum(r["inside_ci"] for r in all_mc),
+                             "level": cfg.level, "trials_per_point": cfg.trials,
+                             "outside": [{k: v for k, v in r.items()} for r in all_mc if not r["inside_ci"]]}
+    if cfg.brian:
+        start = time.perf_counter()
+        fig, rows, results = figure_brian(cfg, progress)
+        save_figure(fig, out / "brian.png")
+        plt.close(fig)
+        write_csv(out / "brian.csv", rows)
+        summary["figures"]["brian"] = {"png": "brian.png", "csv": "brian.csv"}
+        summary["brian"] = [{"config": r.config, "params": r.params, "simulated_seconds": r.simulated_seconds,
+                             "conditions": len(r.false_positive) + len(r.detection),
+                             "fraction_inside_ci": r.fraction_inside_ci, "latency_ms": r.latency_ms}
+                            for r in results]
+        summary["timings_s"]["brian"] = round(time.perf_counter() - start, 2)
+    checks = theory.paper_checks()
+    write_csv(out / "paper_checks.csv", checks)
+    summary["paper_checks"] = checks
+    record = run_record(asdict(cfg), cfg.seed, **summary)
+    write_json(out / "summary.json", record)
+    return record
