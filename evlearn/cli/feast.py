@@ -80,22 +80,14 @@ def _neurons(text: str, layers: int) -> list[int]:
 
 def build_model(layers: int = 1, neurons="64", radius: int = 4, tau_ms: float = 30.0, grid: int = 4,
                 epochs: int = 1, seed: int = 0):
-    """The CLI's model: FEAST layer(s) + histogram read-out (upper layers: stacked channels, R=1)."""
-    from evlearn.feast.layer import FEAST
-    from evlearn.feast.network import FEASTNetwork
-    from evlearn.feast.readout import FEASTClassifier
+    """The model ``evlearn feast fit`` trains (see :func:`evlearn.feast.readout.build_pipeline`)."""
+    from evlearn.feast.readout import build_pipeline
     from evlearn.validation import check_number
 
     check_number(layers, "--layers", low=1, high=4, integer=True)
     check_number(tau_ms, "--tau", low=0, low_open=True)
-    counts = _neurons(neurons, layers)
-    first = {"n_neurons": counts[0], "radius": radius, "tau": tau_ms * 1e3}
-    if layers == 1:
-        features = FEAST(**first, n_epochs=epochs, random_state=seed)
-    else:
-        upper = [{"n_neurons": k, "radius": 1, "tau": tau_ms * 1e3, "polarity": "stack"} for k in counts[1:]]
-        features = FEASTNetwork(layers=[first, *upper], n_epochs=epochs, random_state=seed)
-    return FEASTClassifier(features, grid=grid)
+    return build_pipeline(neurons=_neurons(neurons, layers), radius=radius, tau_ms=tau_ms, grid=grid,
+                          epochs=epochs, seed=seed)
 
 
 def run_fit(args) -> int:

@@ -77,9 +77,17 @@ def plot_diagnostics(layer, path) -> Path:
     d = diagnostics(layer)
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
     events = d["events"]
-    if d["thresholds"].size:
-        axes[0].plot(events, d["thresholds"], lw=0.6, alpha=0.7)
-    axes[0].set(title="selection thresholds", xlabel="events seen", ylabel="threshold")
+    thresholds = d["thresholds"]
+    if thresholds.size:
+        low, mid, high = np.percentile(thresholds, [10, 50, 90], axis=1)
+        axes[0].fill_between(events, low, high, alpha=0.25, label="10-90% of neurons")
+        axes[0].plot(events, mid, lw=1.5, label="median")
+        for k in np.linspace(0, thresholds.shape[1] - 1, min(4, thresholds.shape[1])).astype(int):
+            axes[0].plot(events, thresholds[:, k], lw=0.6, alpha=0.8)
+        axes[0].legend(fontsize=7, loc="lower right")
+        if events.size > 1 and events[0] > 0:
+            axes[0].set_xscale("log")
+    axes[0].set(title="selection thresholds (4 neurons drawn)", xlabel="events seen", ylabel="threshold")
     frac = d["missed_fraction_per_stream"]
     axes[1].plot(events, frac, ".", ms=2, alpha=0.4, label="per stream")
     if frac.size >= 10:

@@ -189,3 +189,25 @@ class FEASTClassifier:
 
     def score(self, streams, labels) -> float:
         return float(np.mean(self.predict(streams) == np.asarray(labels)))
+
+
+def build_pipeline(neurons=(64,), radius: int = 4, tau_ms: float = 30.0, grid: int = 4, epochs: int = 1,
+                   seed: int = 0, **layer_params) -> FEASTClassifier:
+    """The default FEAST pipeline (the CLI's defaults): one layer per entry of ``neurons``.
+
+    Layer 1: ``neurons[0]`` neurons per polarity population (split polarities),
+    radius ``radius``, time constant ``tau_ms``; upper layers stack the previous
+    layer's channels with radius 1. Read-out: ``grid`` x ``grid`` winner
+    histograms, sqrt + L2 normalised, logistic regression.
+    """
+    from evlearn.feast.layer import FEAST
+    from evlearn.feast.network import FEASTNetwork
+
+    neurons = [int(neurons)] if np.isscalar(neurons) else [int(k) for k in neurons]
+    first = {"n_neurons": neurons[0], "radius": radius, "tau": tau_ms * 1e3, **layer_params}
+    if len(neurons) == 1:
+        features = FEAST(**first, n_epochs=epochs, random_state=seed)
+    else:
+        upper = [{"n_neurons": k, "radius": 1, "tau": tau_ms * 1e3, "polarity": "stack"} for k in neurons[1:]]
+        features = FEASTNetwork(layers=[first, *upper], n_epochs=epochs, random_state=seed)
+    return FEASTClassifier(features, grid=grid)
