@@ -103,3 +103,14 @@ def test_bad_model_and_arguments(tmp_path, tiny, capsys):
     assert main(["feast", "fit", "--train", str(tiny / "train"), "--out", str(tmp_path / "m.npz"),
                  "--layers", "2", "--neurons", "8,4,2"]) == 2
     one_line_error(capsys, "--neurons")
+
+
+def test_two_layer_fit_and_extract(tiny, tmp_path, capsys):
+    path = tmp_path / "two.npz"
+    assert main(["feast", "fit", "--train", str(tiny / "train"), "--out", str(path), "--layers", "2",
+                 "--neurons", "6,4", "--no-progress"]) == 0
+    assert "2 layer(s), 4 output features" in capsys.readouterr().out
+    one = next(iter(sorted((tiny / "test").rglob("*.bin"))))
+    assert main(["feast", "extract", "--model", str(path), "--in", str(one), "--out", str(tmp_path / "x"),
+                 "--no-progress"]) == 0
+    assert np.load(tmp_path / "x" / f"{one.stem}.npy")["p"].max() < 4
