@@ -218,6 +218,11 @@ def summarize(runs: list[dict]) -> list[dict]:
                      "macs_per_sample_active": sel[0]["macs_per_sample_active"],
                      "hidden": "x".join(str(h) for h in sel[0]["hidden"]),
                      "train_seconds_mean": float(np.mean([r["train_seconds"] for r in sel]))})
+        # Paired by seed (same data split and training order): variant minus the dense net of the same width.
+        dense = {r["seed"]: r["test_accuracy"] for r in runs if r["dataset"] == dataset and r["variant"] == "dense"}
+        deltas = np.array([r["test_accuracy"] - dense[r["seed"]] for r in sel if r["seed"] in dense])
+        rows[-1]["delta_vs_dense_mean"] = float(deltas.mean()) if deltas.size else None
+        rows[-1]["delta_vs_dense_std"] = float(deltas.std(ddof=1)) if deltas.size > 1 else None
     return rows
 
 
@@ -260,6 +265,19 @@ def plot(rows: list[dict], runs: list[dict], path) -> None:
     plt.close(fig)
 
 
+def write_results(cfg: StaticConfig, runs: list[dict], out: Path, record: dict | None = None) -> dict:
+    """Summary, JSON, CSV and PNG; ``record``: the stored record to update (report-only mode)."""
+    rows = summarize(runs)
+    if record is None:
+        record = run_record(dataclasses.asdict(cfg), seed=list(cfg.seeds), summary=rows, runs=runs)
+    else:
+        record = {**record, "summary": rows, "report_command": sys.argv}
+    write_json(out / "static.json", record)
+    write_csv(out / "static.csv", rows)
+    plot(rows, runs, out / "static.png")
+    return record
+
+
 def run(cfg: StaticConfig, out: Path, *, progress: bool = True) -> dict:
     import torch
 
@@ -276,12 +294,7 @@ def run(cfg: StaticConfig, out: Path, *, progress: bool = True) -> dict:
                 if progress:
                     print(f"{dataset:20s} {variant.name:22s} seed {seed}: test {result['test_accuracy']:.4f} "
                           f"({result['train_seconds']:.1f} s)", file=sys.stderr, flush=True)
-    rows = summarize(runs)
-    record = run_record(dataclasses.asdict(cfg), seed=list(cfg.seeds), summary=rows, runs=runs)
-    write_json(out / "static.json", record)
-    write_csv(out / "static.csv", rows)
-    plot(rows, runs, out / "static.png")
-    return record
+    return write_results(cfg, runs, out)
 
 
 def main(argv=None) -> int:
@@ -291,6 +304,8 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, help="override the config (quick checks)")
     parser.add_argument("--seeds", type=int, nargs="+", help="override the config")
     parser.add_argument("--datasets", nargs="+", help="override the config")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rebuild static.csv/png from the runs stored in OUT/static.json (no training)")
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.config)
@@ -298,7 +313,13 @@ def main(argv=None) -> int:
                                      ("seeds", tuple(args.seeds) if args.seeds else None),
                                      ("datasets", tuple(args.datasets) if args.datasets else None)) if v}
         cfg = dataclasses.replace(cfg, **changes)
-        run(cfg, args.out)
+        if args.report_only:
+            from evlearn.io import read_json
+
+            stored = read_json(args.out / "static.json")
+            write_results(cfg, stored["runs"], args.out, record=stored)
+        else:
+            run(cfg, args.out)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

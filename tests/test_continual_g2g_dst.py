@@ -70,7 +70,7 @@ def test_rewire_keeps_count_exact(prune, grow, seed):
     assert len(set(pruned.tolist())) == k and len(set(grown.tolist())) == k
 
 
-def _train_with_dst(config, seed=0, steps=40):
+def _train_with_dst(config, seed=0, steps=20):
     torch.manual_seed(seed)
     net = G2GNet(32, 4, (24, 16), n_groups=4, sparsity=0.6, grouping="mixer", seed=seed)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-2, weight_decay=1e-4)
@@ -98,7 +98,7 @@ def _train_with_dst(config, seed=0, steps=40):
 def test_training_with_rewiring_keeps_pruned_weights_and_state_zero(prune, grow):
     config = DSTConfig(update_every=5, prune_fraction=0.2, prune=prune, grow=grow)
     net, optimizer, dst, masks_seen = _train_with_dst(config)
-    assert len(masks_seen) == 8
+    assert len(masks_seen) == 4
     assert not torch.equal(masks_seen[0][0], masks_seen[-1][0])      # the wiring did change
     assert all(r["pruned"] == r["grown"] > 0 for r in dst.history)
     for layer in net.masked_layers():
