@@ -31,7 +31,7 @@ from evlearn.validation import check_number
 
 @register_backbone("sharp_cnn")
 def sharp_cnn(input_shape, n_classes: int, arch: str = "mnistlike") -> SharpNet:
-    """SHARP's masked network: ``arch`` "mnistlike" (2 conv x 16 + 500 + 500) or "vgg_small"."""
+    """SHARP's masked network: ``arch`` "mnistlike" (2 conv x 16 + 500 + 500), "vgg_small" or "mlp"."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"sharp_cnn: arch must be one of {sorted(ARCHITECTURES)}, got {arch!r}")
     return SharpNet(input_shape, n_classes, **ARCHITECTURES[arch])
@@ -54,7 +54,7 @@ class SHARP(Strategy):
     """Sparsity and Hidden Activation RePlay (Gurbuz et al. 2023).
 
     Options (defaults: the authors' Split-MNIST command line, see docs/sharp.md):
-    ``arch`` ("mnistlike" | "vgg_small"), ``density`` (0.4), ``sparse`` (True;
+    ``arch`` ("mnistlike" | "vgg_small" | "mlp"; used when the backbone is not a SharpNet), ``density`` (0.4), ``sparse`` (True;
     False = dense ablation), ``first_conv_dense`` (True), ``replay``
     ("hidden" | "raw" | "none"), ``replay_per_class`` (25), ``replay_tasks``
     (1), ``replay_bits`` (8), ``batch_size_memory`` (256), ``ltm_per_class``
@@ -222,6 +222,9 @@ class SHARP(Strategy):
         return np.concatenate(out) if out else np.zeros((0, self.net.feature_dim), dtype=np.float32)
 
     def predict(self, X, classes=None, batch_size: int = 1024) -> np.ndarray:
+        """kNN labels; before the first task there is no memory and every prediction is -1."""
+        if not self.ltm.classes:
+            return np.full(len(X), -1, dtype=np.int64)
         return self.ltm.predict(self.represent(X, batch_size), classes=classes)
 
     # ------------------------------------------------------------------ accounting and state

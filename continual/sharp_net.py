@@ -26,6 +26,8 @@ ARCHITECTURES = {
     "mnistlike": dict(conv=((16, True), (16, True)), hidden=(500,), penultimate=500, n_early=2),
     "vgg_small": dict(conv=((64, False), (64, True), (64, False), (64, True), (128, False), (128, False),
                             (128, True)), hidden=(1024,), penultimate=1024, n_early=4),
+    # Not in the authors' configs: an MLP for flat features (e.g. FEAST), replay after the first layer.
+    "mlp": dict(conv=(), hidden=(500,), penultimate=500, n_early=1),
 }
 
 
