@@ -200,3 +200,4 @@ def learning_thresholds(rows, *, K, d, beta, fraction=0.9) -> list[dict]:
         out.append({"r": r, "protocol": protocol, "fraction": fraction, "m1_infinity": target,
                     "M_threshold": M_c, "rho_threshold": dataset_entropy(M_c, r) if M_c else None})
     return out
+

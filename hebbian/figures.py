@@ -90,7 +90,7 @@ def plot_dilution(rows, path):
     ax.plot([], [], "ko", ms=4, label="simulation")
     ax.axvline((np.sqrt(5) - 1) / 2, color="grey", lw=0.5)
     ax.set(xlabel="dilution d", ylabel="Mattis magnetisation $m_k$",
-           title=f"Hierarchical -> parallel retrieval, K={max(r['k'] for r in rows)}, T={T:g}")
+           title=f"Retrieval vs dilution, K={max(r['k'] for r in rows)}, T={T:g} (line: d = 0.618)")
     ax.legend(fontsize=8)
     save_figure(fig, path)
     plt.close(fig)
