@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from evlearn.functional.slicing import slice_bounds
+from evlearn.functional.slicing import count_slices, slice_bounds
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
 
@@ -32,20 +32,22 @@ def _rescale(values, scale):
 
 
 @njit(cache=True)
-def _global_time_surfaces_kernel(x, y, t, p, slice_ends, reference_times, tau, out):
-    # exp(-(now - T) / tau) = exp((T - base) / tau) * exp(-(now - base) / tau): one exp per
-    # event and one per slice, then one multiplication per pixel over flat, contiguous
-    # rows (tonic: one exp per pixel and slice).
+def _global_time_surfaces_kernel(x, y, t, p, n_slices, start, dt, stride, tau, out):
+    # Slices as tonic's SliceByTime: slice k holds the events with t < k * stride + start + dt
+    # (np.searchsorted's rule, same float operations), the surface is taken at
+    # (k + 1) * dt + start. Values: exp(-(now - T) / tau) = exp((T - base) / tau) *
+    # exp(-(now - base) / tau): one exp per event and one per slice, then one
+    # multiplication per pixel over flat, contiguous rows (tonic: one exp per pixel and slice).
     n_pol, height, width = out.shape[1], out.shape[2], out.shape[3]
     size = n_pol * height * width
-    rows = out.reshape(out.shape[0], size)
+    rows = out.reshape(n_slices, size)
     factor = np.zeros(size)  # exp((T - base) / tau); 0 where no event yet
     base = t[0] if t.shape[0] else 0
     limit = base + _REBASE_TAUS * tau
     j = 0
-    for k in range(slice_ends.shape[0]):
-        end = slice_ends[k]
-        while j < end:
+    for k in range(n_slices):
+        window_end = (k * stride + start) + dt
+        while j < t.shape[0] and t[j] < window_end:
             tj = t[j]
             if tj > limit:
                 _rescale(factor, np.exp(-(tj - base) / tau))
@@ -53,16 +55,11 @@ def _global_time_surfaces_kernel(x, y, t, p, slice_ends, reference_times, tau, o
                 limit = base + _REBASE_TAUS * tau
             factor[(p[j] * height + y[j]) * width + x[j]] = np.exp((tj - base) / tau)
             j += 1
-        decay = np.exp(-(reference_times[k] - base) / tau)
+        decay = np.exp(-(((k + 1) * dt + start) - base) / tau)
         row = rows[k]
         for q in range(size):
             row[q] = factor[q] * decay
     return out
-
-
-def _reference_times(t0, dt, n_slices):
-    # tonic: (i + 1) * dt + start_t; the same arithmetic (int64, or float64 for a float dt)
-    return (np.arange(1, n_slices + 1, dtype=np.int64) * dt + t0).astype(np.float64)
 
 
 def global_time_surfaces_reference(events, sensor_size, dt, tau, overlap=0,
@@ -94,16 +91,18 @@ def global_time_surfaces(events, sensor_size, dt, tau, overlap=0,
     overlap : µs shared by neighbouring slices, 0 <= overlap < dt (tonic's functional argument).
     include_incomplete : also emit the last, shorter slice (tonic's SliceByTime option).
     """
+    ev = validate_events(events, sensor_size)
     size = check_sensor_size(sensor_size)
-    ev = validate_events(events, size)
     check_number(dt, "dt", low=0, low_open=True)
     check_number(tau, "tau", low=0, low_open=True)
     check_number(overlap, "overlap", low=0)
     if overlap >= dt:
         raise ValueError(f"overlap must be smaller than dt ({dt}), got {overlap}")
+    shape = (size.polarities, size.height, size.width)
     if ev.size == 0:
-        return np.zeros((0, size.polarities, size.height, size.width))
-    _, ends = slice_bounds(ev["t"], dt, overlap, include_incomplete)
-    out = np.empty((ends.size, size.polarities, size.height, size.width))  # kernel fills all
-    times = _reference_times(ev["t"][0], dt, ends.size)
-    return _global_time_surfaces_kernel(ev["x"], ev["y"], ev["t"], ev["p"], ends, times, float(tau), out)
+        return np.zeros((0, *shape))
+    t = ev["t"]
+    n_slices = count_slices(t[-1] - t[0], dt, overlap, include_incomplete)
+    out = np.empty((n_slices, *shape))  # the kernel fills every entry
+    return _global_time_surfaces_kernel(ev["x"], ev["y"], t, ev["p"], n_slices, float(t[0]), float(dt),
+                                        float(dt - overlap), float(tau), out)

@@ -11,6 +11,12 @@ import numpy as np
 from evlearn.validation import check_number, validate_events
 
 
+def count_slices(duration, window_us, overlap=0, include_incomplete: bool = False) -> int:
+    """Number of windows tonic's SliceByTime cuts from ``duration`` µs (at least 1)."""
+    rounding = np.ceil if include_incomplete else np.floor
+    return max(int(rounding((duration - window_us) / (window_us - overlap)) + 1), 1)
+
+
 def slice_bounds(t: np.ndarray, window_us, overlap=0, include_incomplete: bool = False,
                  start_time=None, end_time=None) -> tuple[np.ndarray, np.ndarray]:
     """Start and end event indices of each time window (tonic's SliceByTime rule).
@@ -25,9 +31,7 @@ def slice_bounds(t: np.ndarray, window_us, overlap=0, include_incomplete: bool =
     stride = window_us - overlap
     start = t[0] if start_time is None else start_time
     end = t[-1] if end_time is None else end_time
-    duration = end - start
-    rounding = np.ceil if include_incomplete else np.floor
-    n_slices = max(int(rounding((duration - window_us) / stride) + 1), 1)
+    n_slices = count_slices(end - start, window_us, overlap, include_incomplete)
     window_starts = np.arange(n_slices) * stride + start
     window_ends = window_starts + window_us
     return np.searchsorted(t, window_starts), np.searchsorted(t, window_ends)
