@@ -53,7 +53,7 @@ def load_arrays(name: str, root=None, *, features: str = "count_frame", feast_mo
         raise ValueError(f"unknown data set {name!r}; known: {list(DATASETS)}")
     if name == "synthetic":
         return synthetic_blobs(seed=seed, **options)
-    if options:
+    if options and name != "nmnist":
         raise ValueError(f"data set {name!r} takes no options {sorted(options)}")
     root = check_root(name, root)
     if name in ("mnist", "fashion", "emnist-letters"):
@@ -68,7 +68,7 @@ def load_arrays(name: str, root=None, *, features: str = "count_frame", feast_mo
         # (N, H, W, C) -> (N, C, H, W), the layout of torch's conv layers
         return (np.ascontiguousarray(Xtr.transpose(0, 3, 1, 2)), ytr,
                 np.ascontiguousarray(Xte.transpose(0, 3, 1, 2)), yte)
-    return load_nmnist_features(root, features=features, feast_model=feast_model, progress=progress)
+    return load_nmnist_features(root, features=features, feast_model=feast_model, progress=progress, **options)
 
 
 def check_root(name: str, root) -> Path:
@@ -82,18 +82,25 @@ def check_root(name: str, root) -> Path:
 
 
 def load_nmnist_features(root, *, features: str = "count_frame", feast_model: str = "",
-                         progress: bool = False):
-    """N-MNIST ``Train``/``Test`` folders turned into fixed-length vectors."""
+                         progress: bool = False, **options):
+    """N-MNIST ``Train``/``Test`` folders turned into fixed-length vectors (``options`` go to the extractor)."""
     from evlearn.datasets.folder import NMNISTFolder
+
+    import inspect
 
     if features not in FEATURES:
         raise ValueError(f"unknown N-MNIST features {features!r}; known: {sorted(FEATURES)}")
+    accepted = set(list(inspect.signature(FEATURES[features]).parameters)[3:]) - {"feast_model"}
+    if set(options) - accepted:
+        raise ValueError(f"N-MNIST features {features!r}: unknown option(s) {sorted(set(options) - accepted)}; "
+                         f"valid: {sorted(accepted)}")
     train = NMNISTFolder(root, split="train")
     test = NMNISTFolder(root, split="test")
     streams = []
     for ds, what in ((train, "train"), (test, "test")):
         streams.append([ds[i][0] for i in progress_bar(range(len(ds)), progress, desc=f"reading N-MNIST {what}")])
-    options = {"feast_model": feast_model} if features == "feast" else {}
+    if features == "feast":
+        options["feast_model"] = feast_model
     F_train, F_test = FEATURES[features](streams[0], streams[1], train.sensor_size, **options)
     return F_train, train.targets, F_test, test.targets
 
@@ -110,17 +117,23 @@ def count_frame_features(train_streams, test_streams, sensor_size):
 
 
 @register_features("feast")
-def feast_features(train_streams, test_streams, sensor_size, feast_model: str = ""):
-    """Feature histograms of a saved FEAST model (hook for evlearn.feast; see docs/continual.md)."""
+def feast_features(train_streams, test_streams, sensor_size, feast_model: str = "", grid: int = 4):
+    """Feature histograms of a saved FEAST model (``evlearn.feast.persistence.save_model``).
+
+    A saved FEASTClassifier gives its own histograms (its grid); a saved FEAST
+    layer or network gives ``grid`` x ``grid`` x channels histograms of its events.
+    """
     if not feast_model or not Path(feast_model).is_file():
         raise ValueError(f"data.features = 'feast' needs data.feast_model, the path of a saved FEAST "
                          f"model (got {feast_model!r})")
     from evlearn.feast.persistence import load_model
+    from evlearn.feast.readout import FEASTClassifier
 
     model = load_model(feast_model)
     if not hasattr(model, "histograms"):
-        raise ValueError(f"{feast_model}: a FEASTClassifier model (with histograms()) is needed, "
-                         f"got {type(model).__name__}")
+        extractor = model
+        model = FEASTClassifier(features=extractor, grid=grid)
+        model.features_ = extractor
     return (np.asarray(model.histograms(train_streams), dtype=np.float32),
             np.asarray(model.histograms(test_streams), dtype=np.float32))
 

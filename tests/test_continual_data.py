@@ -95,3 +95,33 @@ def test_split_nmnist_count_frames(tmp_path, nmnist_dir):
                     strategies=("naive",))
     assert sum(naive["n_train_per_task"]) == 800
     assert np.array(naive["accuracy_matrix"])[0, 0] > 0.6
+
+
+def test_split_nmnist_with_a_saved_feast_model(tmp_path, nmnist_dir):
+    """The FEAST hook: a saved FEAST layer turns N-MNIST recordings into feature histograms."""
+    import shutil
+
+    from evlearn.continual.data import load_arrays
+    from evlearn.datasets.folder import NMNISTFolder
+    from evlearn.feast.layer import FEAST
+    from evlearn.feast.persistence import save_model
+
+    root = tmp_path / "nmnist"
+    for split, per_class in (("Train", 2), ("Test", 1)):
+        for label in range(10):
+            files = sorted((nmnist_dir / split / str(label)).glob("*.bin"))[:per_class]
+            (root / split / str(label)).mkdir(parents=True)
+            for f in files:
+                shutil.copy(f, root / split / str(label) / f.name)
+    streams = [events for events, _ in NMNISTFolder(root, split="train")][:4]
+    layer = FEAST(n_neurons=4, radius=2, random_state=0).fit(streams)
+    save_model(tmp_path / "feast.npz", layer)
+    Ftr, ytr, Fte, yte = load_arrays("nmnist", root, features="feast", feast_model=str(tmp_path / "feast.npz"))
+    channels = layer.output_size[2]
+    n_test = len(NMNISTFolder(root, split="test"))    # nmnist-small's Test has no class 8
+    assert Ftr.shape == (20, 4 * 4 * channels) and Fte.shape == (n_test, 4 * 4 * channels)
+    assert np.all(np.isfinite(Ftr)) and Ftr.any()
+    (naive,) = _run(tmp_path, {"name": "nmnist", "root": str(root), "features": "feast",
+                               "feast_model": str(tmp_path / "feast.npz")},
+                    {"kind": "class", "n_tasks": 5}, strategies=("naive",))
+    assert np.array(naive["accuracy_matrix"]).shape == (5, 5)
