@@ -186,3 +186,17 @@ def test_plugged_into_the_runner_with_resume(tmp_path):
     assert sharp["strategy"] == "sharp" and np.all(np.array(sharp["random_init_accuracy"]) == 0)
     assert sharp["average_accuracy"] > 0.7       # separable blobs; chance 0.25
     assert sharp["memory_bytes_after_task"][-1] > 0
+
+
+def test_runner_config_of_the_comparison_is_valid(mnist_dir):
+    from pathlib import Path
+
+    from evlearn.config import read_config_file
+    from evlearn.continual.runner import as_config, validate
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "configs" / "sharp_runner_split_mnist.toml"
+    data = read_config_file(path)
+    data["data"]["root"] = str(mnist_dir)
+    specs = validate(as_config(data))
+    assert [s.label for s in specs][:3] == ["sharp", "sharp_raw_replay", "sharp_dense"]
+    assert specs[1].options == {"replay": "raw"}
