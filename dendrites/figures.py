@@ -56,7 +56,7 @@ def _new_figure(ncols=1, width=5.6, height=4.2):
     return fig, list(axes[0])
 
 
-def _plot_points(ax, xs, results, color, label=None, complement=False, marker="o"):
+def _plot_points(ax, xs, results, color, label=None, complement=False, marker="o", upper_bounds=False):
     """Simulation rates with CI error bars (``complement``: plot 1 - rate)."""
     if not results:
         return
@@ -65,9 +65,12 @@ def _plot_points(ax, xs, results, color, label=None, complement=False, marker="o
     high = np.array([r.high for r in results])
     if complement:
         rate, low, high = 1 - rate, 1 - high, 1 - low
+    xs = np.asarray(xs)
     ok = rate > 0
-    ax.errorbar(np.asarray(xs)[ok], rate[ok], yerr=np.vstack([rate[ok] - low[ok], high[ok] - rate[ok]]), fmt=marker,
+    ax.errorbar(xs[ok], rate[ok], yerr=np.vstack([rate[ok] - low[ok], high[ok] - rate[ok]]), fmt=marker,
                 color=color, ms=4, capsize=2, lw=1, label=label)
+    if upper_bounds and (~ok).any():      # no hits: show the upper confidence bound
+        ax.plot(xs[~ok], high[~ok], "v", color=color, ms=5, mfc="none")
 
 
 def _colors(k):
@@ -148,7 +151,8 @@ def figure_effect_of_s_theta(cfg: FiguresConfig, progress: bool = False):
         sims, xs = [], []
         for s, pp in zip(s_values, p):
             pts.theory_row(pp, panel="s", n=n, a=a, s=s, theta=s // 2)
-            if pts.measurable(pp) and (not cfg.quick or s <= 6):
+            cheap = a < 1000 or s in (2, 6, 10, 20, 30)      # a trial costs O(a)
+            if pts.measurable(pp) and cheap and (not cfg.quick or s <= 6):
                 sims.append(pts.simulate(mc.simulate_false_match, pp, n=n, a=a, s=s, theta=s // 2))
                 xs.append(s)
         _plot_points(ax_s, xs, sims, color)
@@ -193,7 +197,7 @@ def figure_noise(cfg: FiguresConfig, progress: bool = False):
     pts = _Points(cfg, "noise")
     fig, (ax,) = _new_figure()
     n, a, s = 2048, 128, 30
-    noise_line = np.linspace(0, 0.95, 96)
+    noise_line = np.arange(0, int(0.95 * a) + 1) / a          # every possible number of replaced cells
     noise_sim = np.round(np.arange(0.05, 0.96, 0.05), 2) if not cfg.quick else [0.5, 0.7]
     thetas = (8, 12, 16)
     for theta, color in zip(progress_bar(thetas, progress, desc="noise"), _colors(len(thetas))):
@@ -249,7 +253,7 @@ def brian_configs(cfg: FiguresConfig):
     if cfg.quick:
         return [PatternDetectionConfig(n=400, a=20, s=10, thetas=(2, 5), fp_neurons=8, bank=2, replicas=2,
                                        noise_levels=(0.0, 0.6), random_presentations=4, seed=cfg.seed)]
-    base = PatternDetectionConfig(seed=cfg.seed)
+    base = PatternDetectionConfig(seed=cfg.seed, replicas=8)
     sweep = dict(thetas=(2, 3, 4, 6), noise_levels=(0.0, 0.5, 0.7), bank=4)
     return [
         base,
@@ -270,8 +274,9 @@ def figure_brian(cfg: FiguresConfig, progress: bool = False):
         grid = np.arange(min(th), max(th) + 1)
         ax_fp.semilogy(grid, [theory.neuron_false_match_probability(c["n"], c["a"], c["s"], int(t), c["segments"])
                               for t in grid], "-", color=color, label=f"n={c['n']}, a={c['a']} theory")
-        _plot_points(ax_fp, th, [_as_result(r) for r in res.false_positive], color)
-    ax_fp.set(xlabel="NMDA threshold θ", ylabel="P(neuron fires early for a random SDR)",
+        _plot_points(ax_fp, th, [_as_result(r) for r in res.false_positive], color, upper_bounds=True)
+    ax_fp.set_ylim(1e-5, 2)
+    ax_fp.set(xlabel="NMDA threshold θ (▽: no hits, upper CI bound)", ylabel="P(neuron fires early for a random SDR)",
               title=f"Brian2 false positives (s={results[0].config['s']}, "
                     f"{results[0].config['segments']} segments); {cfg.level:.0%} CI")
     ax_fp.legend(fontsize=7)
@@ -279,7 +284,7 @@ def figure_brian(cfg: FiguresConfig, progress: bool = False):
     main = results[0]
     c = main.config
     thetas = sorted({r["theta"] for r in main.detection})
-    noise_grid = np.linspace(0, max(c["noise_levels"]), 91)
+    noise_grid = np.arange(0, int(max(c["noise_levels"]) * c["a"]) + 1) / c["a"]
     for theta, color in zip(thetas, _colors(len(thetas))):
         rows = [r for r in main.detection if r["theta"] == theta]
         ax_det.plot(noise_grid, [theory.neuron_detection_probability(c["n"], c["a"], c["s"], theta, c["segments"],
@@ -297,6 +302,32 @@ def figure_brian(cfg: FiguresConfig, progress: bool = False):
 
 def _as_result(row):
     return mc.MonteCarloResult(row["hits"], row["trials"], 0.0, row["ci_low"], row["ci_high"])
+
+
+# ------------------------------------------------------- threshold medians
+# Median false-match rate per theta printed in Numenta's plot_optimal_threshold.py
+# (the paper's "optimal threshold" figure), for comparison only.
+PUBLISHED_THRESHOLD_MEDIANS = {
+    3: 0.018156949, 4: 0.002227752, 5: 0.000210173, 6: 1.58e-05, 7: 9.60e-07, 8: 4.83e-08, 9: 2.04e-09,
+    10: 7.40e-11, 11: 2.49e-12, 12: 7.63e-14, 13: 2.05e-15, 14: 4.88e-17, 15: 1.03e-18, 16: 1.95e-20,
+    17: 3.28e-22, 18: 4.90e-24, 19: 5.32e-26, 20: 4.11e-28,
+}
+
+
+def threshold_median_table() -> list[dict]:
+    """Median false match per theta over the grid of compute_optimal_threshold.py.
+
+    n in 1000, 5000, ..., 17000; sparsity 0.5%..3% in 0.5% steps (a = round(sparsity * n));
+    s in 20, 25, ..., 50; thetas 3..20 (theta <= s always holds there).
+    """
+    rows = []
+    for theta, published in PUBLISHED_THRESHOLD_MEDIANS.items():
+        values = [theory.false_match_probability(n, int(np.floor(sp * n + 0.5)), s, theta)
+                  for n in range(1000, 21000, 4000) for sp in np.arange(1, 7) * 0.005 for s in range(20, 51, 5)]
+        median = float(np.median(values))
+        rows.append({"theta": theta, "grid_points": len(values), "median": median, "published_median": published,
+                     "ratio_published_over_ours": published / median})
+    return rows
 
 
 # --------------------------------------------------------------------- all
@@ -340,6 +371,9 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
     checks = theory.paper_checks()
     write_csv(out / "paper_checks.csv", checks)
     summary["paper_checks"] = checks
+    medians = threshold_median_table()
+    write_csv(out / "threshold_medians.csv", medians)
+    summary["threshold_medians"] = medians
     record = run_record(asdict(cfg), cfg.seed, **summary)
     write_json(out / "summary.json", record)
     return record
