@@ -119,3 +119,14 @@ def test_cython_target_gives_same_spikes(rng):
     model = dbrian.build_network(n, cells2, np.repeat(np.arange(neurons), segments), 6, presented2, seed=1)
     dbrian.run_network(model, target="cython")
     np.testing.assert_array_equal(dbrian.detections(model), dbrian.detections(model_np))
+
+
+def test_sdr_spike_times_one_spike_per_active_cell_within_spread():
+    params = dbrian.DendriteParams()
+    patterns = [np.array([3, 7, 9]), np.array([1, 2])]
+    indices, times = dbrian.sdr_spike_times(patterns, params, np.random.default_rng(0))
+    t_ms = np.asarray(times / brian2.ms)
+    np.testing.assert_array_equal(indices, [3, 7, 9, 1, 2])
+    period, spread = float(params.period / brian2.ms), float(params.spread / brian2.ms)
+    assert ((t_ms[:3] >= 0) & (t_ms[:3] < spread)).all()
+    assert ((t_ms[3:] >= period) & (t_ms[3:] < period + spread)).all()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from evlearn.dendrites import montecarlo as mc
 from evlearn.dendrites import theory
@@ -90,3 +92,18 @@ def test_confidence_interval_properties():
 def test_invalid_arguments(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(20, 200), st.data())
+def test_kernels_equal_references_for_random_sizes(n, data):
+    a = data.draw(st.integers(1, n // 2))
+    s = data.draw(st.integers(1, a))
+    theta = data.draw(st.integers(0, s))
+    v = data.draw(st.integers(0, min(a, n - a)))
+    k = data.draw(st.integers(1, 4))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    args = {"false_match": (n, a, s, theta), "noise_match": (n, a, s, theta, v),
+            "neuron_false_match": (n, a, s, theta, k), "union_false_match": (n, a, s, theta, k)}
+    for name, (kernel, reference) in mc.REFERENCES.items():
+        assert kernel(*args[name], 30, seed) == reference(*args[name], 30, seed), name
