@@ -41,7 +41,7 @@ def _denoise_kernel(x, y, t, width, height, filter_time):
 
 def last_time_at(events, sensor_size, dx, dy, include_self=False):
     """NumPy helper: for each event i, the time of the latest event j < i (j <= i with
-    ``include_self``) at pixel (x_i + dx, y_i + dy); ``None``-like mask where none.
+    ``include_self``) at pixel (x_i + dx, y_i + dy), and whether there is one.
 
     Returns ``(times, found)``. Vectorised with one sort and a searchsorted on the key
     ``pixel * N + index``, so it is an independent check of the per-event kernels.
