@@ -283,6 +283,11 @@ class Strategy:
         return f"{type(self).__name__}(epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr})"
 
 
+def _label_bytes(n_classes: int) -> int:
+    """Bytes of the smallest unsigned integer holding a class label."""
+    return int(np.min_scalar_type(max(int(n_classes) - 1, 0)).itemsize)
+
+
 def _output_size(model: nn.Module) -> int:
     head = getattr(model, "head", None)
     if isinstance(head, nn.Linear):
@@ -319,7 +324,8 @@ class Joint(Strategy):
         return np.concatenate(self.seen_X), np.concatenate(self.seen_y), np.concatenate(self.seen_t)
 
     def memory_bytes(self) -> int:
-        return int(sum(a.nbytes for a in self.seen_X) + sum(a.nbytes for a in self.seen_y))
+        """All stored inputs plus one label per sample, counted as in ER (1 byte for < 256 classes)."""
+        return int(sum(a.nbytes for a in self.seen_X) + sum(len(a) for a in self.seen_y) * _label_bytes(self.n_classes))
 
     def extra_state(self) -> dict:
         return {"X": [torch.from_numpy(np.ascontiguousarray(a)) for a in self.seen_X],
@@ -395,8 +401,7 @@ class ExperienceReplay(Strategy):
         """Inputs in their stored dtype plus one label per sample (1 byte for < 256 classes)."""
         if self.buffer_X is None:
             return 0
-        label_bytes = np.min_scalar_type(max(self.n_classes - 1, 0)).itemsize
-        return int(self.buffer_X.nbytes + len(self.buffer_y) * label_bytes)
+        return int(self.buffer_X.nbytes + len(self.buffer_y) * _label_bytes(self.n_classes))
 
     def extra_state(self) -> dict:
         return {"X": None if self.buffer_X is None else torch.from_numpy(np.ascontiguousarray(self.buffer_X)),

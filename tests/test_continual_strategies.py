@@ -74,6 +74,13 @@ def test_er_buffer_size_and_bytes(results, blobs):
     assert er.n_seen == sum(t.n_train for t in blobs)          # each sample entered once
 
 
+def test_joint_trains_on_everything_seen(results, blobs):
+    joint, _ = results["joint"]
+    n = sum(t.n_train for t in blobs)
+    assert sum(len(y) for y in joint.seen_y) == n
+    assert joint.memory_bytes() == n * 8 * 4 + n * 1       # float32 inputs + 1-byte labels
+
+
 def test_reservoir_sampling_is_uniform():
     model = make_backbone("mlp", (1,), 2, hidden=(2,))
     counts = np.zeros(400)
