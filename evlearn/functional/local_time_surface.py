@@ -8,7 +8,9 @@ with ``T_c(x, y)`` the time of the latest event of channel ``c`` at that pixel
 up to and including event i (so the centre of the event's own channel is 1),
 and 0 where the pixel has no event yet or lies outside the sensor. Channels are
 the polarities, or one merged channel with ``merge_polarities=True``. Rows are
-y and columns x, as in the (P, H, W) frame layout.
+y and columns x, as in the (P, H, W) frame layout. The numba kernel computes each
+entry as a product of two exponentials (one exp per event), equal to the formula
+within ~1e-14 relative; the NumPy reference evaluates the formula directly.
 
 Lagorce et al. 2017, "HOTS: A Hierarchy of Event-Based Time-Surfaces for
 Pattern Recognition" (IEEE TPAMI); Afshar et al. 2020, "Event-based Feature
