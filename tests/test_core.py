@@ -82,3 +82,14 @@ def test_config_from_dict_rejects_unknown_keys():
     assert cfg.inner.n == 3 and cfg.sizes == (2, 3)
     with pytest.raises(ValueError, match="unknown key"):
         from_dict(Outer, {"inner": {"m": 3}})
+
+
+def test_atomic_files_get_umask_mode(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_json(tmp_path / "r.json", {})
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644
