@@ -177,6 +177,9 @@ class Strategy:
                 self.loss.backward()
                 self.optimizer.step()
                 self.after_update()
+            if not torch.isfinite(self.loss.detach()):  # once per epoch: no per-step device sync
+                raise ValueError(f"{self.name}: the loss became {float(self.loss.detach())} in task {task.task_id}, "
+                                 f"epoch {self.epoch}; lower the learning rate or the penalty weight")
             self.after_training_epoch()
         self.after_training_exp(task)
         self.train_raw = self.train_y = None
@@ -425,11 +428,13 @@ class EWC(Strategy):
     adds ``ewc_lambda / 2 * sum_k sum_i F_k,i (theta_i - theta_k,i)^2``.
     The Fisher is the empirical one (squared per-sample gradients of the
     log-likelihood of the true label) on up to ``fisher_samples`` training samples.
+    With plain SGD keep ``lr * ewc_lambda * max(F)`` below 2, or the quadratic
+    penalty itself makes the weights oscillate and diverge; Adam is robust to it.
     """
 
     paper = "Kirkpatrick et al. 2017, Overcoming catastrophic forgetting in neural networks (PNAS)"
 
-    def __init__(self, model, *, ewc_lambda: float = 1000.0, fisher_samples: int = 600, **kwargs):
+    def __init__(self, model, *, ewc_lambda: float = 100.0, fisher_samples: int = 600, **kwargs):
         super().__init__(model, **kwargs)
         if float(ewc_lambda) < 0 or int(fisher_samples) < 1:
             raise ValueError(f"ewc: ewc_lambda must be >= 0 and fisher_samples >= 1; got {ewc_lambda}, {fisher_samples}")

@@ -168,20 +168,32 @@ def test_lwf_penalty_zero_for_unchanged_model(blobs, results):
     assert float(fresh.penalty().detach()) > 0
 
 
-def test_task_incremental_predicts_within_task():
+@pytest.mark.parametrize("name", ["naive", "joint", "er", "ewc", "lwf"])
+def test_task_incremental_predicts_within_task(name):
     X, y, Xt, yt = synthetic_blobs(seed=2, n_classes=4, n_features=8, spread=3.0)
     sc = split_scenario(X, y, Xt, yt, n_tasks=2, mode="task")
-    strategy, R = None, []
     torch.manual_seed(0)
-    strategy = make_strategy("naive", make_backbone("mlp", (8,), 4, hidden=(16,)), epochs=5, lr=0.1,
-                             optimizer="sgd")
+    options = {"ewc": {"ewc_lambda": 10.0}, "er": {"memory_size": 10}}.get(name, {})
+    strategy = make_strategy(name, make_backbone("mlp", (8,), 4, hidden=(16,)), epochs=5, lr=0.1,
+                             optimizer="sgd", **options)
+    R = []
     for task in sc:
         strategy.train_task(task)
         R.append([strategy.evaluate(t) for t in sc])
     preds = strategy.predict(sc[0].X_test, classes=sc[0].classes)
     assert set(np.unique(preds)) <= set(sc[0].classes)
     # with the task id known, accuracy on the first task stays well above chance (0.5)
-    assert R[1][0] > 0.6
+    assert R[1][0] > 0.8 and R[1][1] > 0.8
+
+
+def test_diverging_loss_is_a_clear_error(blobs):
+    class Exploding(Strategy):
+        def penalty(self):
+            return torch.tensor(float("inf"))
+
+    strategy = Exploding(make_backbone("mlp", blobs.input_shape, 4, hidden=(4,)), epochs=1)
+    with pytest.raises(ValueError, match="loss became inf in task 0, epoch 0"):
+        strategy.train_task(blobs[0])
 
 
 def test_state_dict_round_trip(results, blobs):
