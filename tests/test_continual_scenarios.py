@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from evlearn.continual import metrics
 from evlearn.continual.scenarios import permuted_scenario, resolve_class_order, split_scenario
@@ -123,3 +124,23 @@ def test_metrics_edge_cases():
         metrics.average_accuracy(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="one entry per task"):
         metrics.forward_transfer(R, [0.1, 0.2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n_tasks=st.sampled_from([1, 2, 3, 6]), per_class=st.integers(1, 12), blurry=st.floats(0.0, 0.9),
+       seed=st.integers(0, 2**16), shuffle=st.booleans())
+def test_split_is_a_partition_for_any_setting(n_tasks, per_class, blurry, seed, shuffle):
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.repeat(np.arange(6), per_class))
+    X = np.arange(len(y))[:, None]                        # each row names its sample
+    if n_tasks == 1:
+        blurry = 0.0
+    sc = split_scenario(X, y, X, y, n_tasks=n_tasks, blurry=blurry, seed=seed,
+                        class_order="random" if shuffle else None)
+    train_ids = np.concatenate([t.X_train[:, 0] for t in sc])
+    assert np.array_equal(np.sort(train_ids), np.arange(len(y)))           # nothing lost, nothing doubled
+    assert all(np.array_equal(t.y_train, y[t.X_train[:, 0]]) for t in sc)  # labels travel with samples
+    assert sorted(c for t in sc for c in t.classes) == list(range(6))
+    assert all(len(t.classes) == 6 // n_tasks for t in sc)
+    assert all(set(np.unique(t.y_test)) == set(t.classes) for t in sc)
+    assert sc.class_order == tuple(c for t in sc for c in t.classes)
