@@ -67,7 +67,7 @@ def make_units(n, beta, p_update, dt_update):
     """NeuronGroup of ``n`` heat-bath spins, updated every ``dt_update``."""
     from brian2 import NeuronGroup
 
-    units = NeuronGroup(n, NEURON_EQUATIONS, method="exact", name="hebbian_units")
+    units = NeuronGroup(n, NEURON_EQUATIONS, method="exact", dt=dt_update, name="hebbian_units")
     units.beta = beta
     units.p_update = p_update
     units.run_regularly(HEAT_BATH, dt=dt_update, when="after_groups", name="heat_bath")
@@ -75,10 +75,10 @@ def make_units(n, beta, p_update, dt_update):
 
 
 def make_hebbian_synapses(units, J):
-    """All-to-all Synapses (i != j) carrying J[i_pre, j_post] (J is symmetric)."""
+    """All-to-all Synapses (i != j) carrying J[i_pre, j_post] (J is symmetric), on the units' clock."""
     from brian2 import Synapses
 
-    synapses = Synapses(units, units, SYNAPSE_EQUATIONS, name="hebbian_synapses")
+    synapses = Synapses(units, units, SYNAPSE_EQUATIONS, dt=units.clock.dt, name="hebbian_synapses")
     synapses.connect(condition="i != j")
     synapses.w = J[synapses.i[:], synapses.j[:]]
     return synapses
@@ -91,7 +91,7 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
     ``n_sweeps`` counts sweeps (1/p_update update steps each); m is recorded once
     per sweep, and averaged over the last ``n_measure`` sweeps.
     """
-    from brian2 import Network, StateMonitor, defaultclock, ms, seed as brian_seed
+    from brian2 import Network, StateMonitor, ms, seed as brian_seed
 
     from .glauber import initial_state
 
@@ -101,7 +101,8 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
     if not np.isfinite(beta):
         raise ValueError("the Brian2 network needs a finite beta")
     n_sweeps = int(check_number(n_sweeps, "n_sweeps", low=1, integer=True))
-    n_measure = n_measure or max(1, n_sweeps // 2)
+    n_measure = max(1, n_sweeps // 2) if n_measure is None else n_measure
+    n_measure = int(check_number(n_measure, "n_measure", low=1, high=n_sweeps, integer=True))
     p_update = float(check_number(p_update, "p_update", low=0.0, high=1.0, low_open=True))
     xi = np.asarray(archetypes)
     steps_per_sweep = max(1, int(round(1.0 / p_update)))
@@ -116,12 +117,7 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
         units.s = sigma0.astype(float)
         monitor = StateMonitor(units, "s", record=True, dt=steps_per_sweep * dt_update, when="end")
         net = Network(units, synapses, monitor)
-        old_dt = defaultclock.dt
-        defaultclock.dt = dt_update
-        try:
-            net.run(n_sweeps * steps_per_sweep * dt_update, namespace={})
-        finally:
-            defaultclock.dt = old_dt
+        net.run(n_sweeps * steps_per_sweep * dt_update, namespace={})
     states = np.asarray(monitor.s)  # (N, n_records)
     trace = np.vstack([mattis_magnetisations(xi, sigma0)] + [mattis_magnetisations(xi, states[:, t]) for t in range(states.shape[1])])
     return trace, trace[-n_measure:].mean(axis=0)

@@ -85,9 +85,16 @@ def _sim_rows(cfg, extra, seeds, kind="simulation"):
     return rows
 
 
-def _theory_rows(state, extra, kind="theory"):
-    return [{"kind": kind, **extra, "k": k, "m": float(v), "regime": theory.classify(state.m)}
-            for k, v in enumerate(ordered(state.m), start=1)]
+def _theory_rows(state, extra, kind="theory", spread=None):
+    """Rows of one theory solution; ``spread``: finite-N standard deviations (same order as state.m)."""
+    order = np.r_[0, 1 + np.argsort(-np.abs(state.m[1:]))]
+    sd = np.full(len(order), np.nan) if spread is None else np.asarray(spread)[order]
+    return [{"kind": kind, **extra, "k": k, "m": float(v), "regime": theory.classify(state.m),
+             "finite_size_sd": float(e)} for k, (v, e) in enumerate(zip(ordered(state.m), sd), start=1)]
+
+
+def _spread(state, beta, dist, N):
+    return None if math.isinf(beta) else theory.finite_size_spread(state, beta, dist, N)
 
 
 def dilution_sweep(*, N=10_000, K=3, beta=50.0, d_sim=(0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95),
@@ -96,8 +103,9 @@ def dilution_sweep(*, N=10_000, K=3, beta=50.0, d_sim=(0.05, 0.15, 0.25, 0.35, 0
     """m_k vs dilution at low temperature, stored archetypes: hierarchical -> parallel."""
     rows = []
     for d in d_theory:
-        state = theory.solve(beta, K, float(d), init="pure")
-        rows += _theory_rows(state, {"d": float(d), "T": 1.0 / beta})
+        dist = theory.site_distribution(K, float(d))
+        state = theory.solve(beta, K, float(d), init="pure", dist=dist)
+        rows += _theory_rows(state, {"d": float(d), "T": 1.0 / beta}, spread=_spread(state, beta, dist, N))
         for k, v in enumerate(theory.hierarchical_amplitudes(K, float(d)), start=1):
             rows.append({"kind": "power_law", "d": float(d), "T": 1.0 / beta, "k": k, "m": float(v)})
     for d in progress_bar(d_sim, progress, desc="dilution sweep"):
@@ -116,7 +124,7 @@ def temperature_sweep(*, N=10_000, K=3, dilutions=(0.5, 0.8), T_sim=(0.05, 0.15,
         dist = theory.site_distribution(K, d)
         for T in T_theory:
             state = theory.solve(1.0 / T, K, d, init="pure", dist=dist)
-            rows += _theory_rows(state, {"d": d, "T": float(T)})
+            rows += _theory_rows(state, {"d": d, "T": float(T)}, spread=_spread(state, 1.0 / T, dist, N))
     jobs = [(d, T) for d in dilutions for T in T_sim]
     for d, T in progress_bar(jobs, progress, desc="temperature sweep"):
         cfg = NetworkConfig(N=N, K=K, d=d, protocol="archetypes", beta=1.0 / T, n_sweeps=n_sweeps,
@@ -151,8 +159,10 @@ def learning_sweep(*, N=10_000, K=2, d=0.4, beta=10.0, r_values=(0.3, 0.5), M_si
     rows = []
     for r in r_values:
         for M in M_theory:
-            state = theory.solve(beta, K, d, r, int(M), init="pure")
-            rows += _theory_rows(state, {"r": r, "M": int(M), "rho": dataset_entropy(int(M), r), "protocol": "theory"})
+            dist = theory.site_distribution(K, d, r, int(M))
+            state = theory.solve(beta, K, d, r, int(M), init="pure", dist=dist)
+            rows += _theory_rows(state, {"r": r, "M": int(M), "rho": dataset_entropy(int(M), r), "protocol": "theory"},
+                                 spread=_spread(state, beta, dist, N))
     jobs = [(r, M, p) for r in r_values for M in M_sim for p in protocols]
     for r, M, protocol in progress_bar(jobs, progress, desc="learning sweep"):
         cfg = NetworkConfig(N=N, K=K, d=d, r=r, M=int(M), protocol=protocol, beta=beta, n_sweeps=n_sweeps,

@@ -73,6 +73,16 @@ def _deviation(rows, key, extra=()):
     return {f"k{k}": float(max(v)) for k, v in sorted(out.items())}
 
 
+def _band(ax, x, theory_rows, colour):
+    """Theory +- 2 finite-N standard deviations (finite_size_spread), clipped at 0."""
+    m = np.array([r["m"] for r in theory_rows])
+    sd = np.array([r.get("finite_size_sd", np.nan) for r in theory_rows], dtype=float)
+    if np.all(np.isnan(sd)):
+        return
+    sd = np.where(np.isfinite(sd), np.minimum(sd, 1.0), np.nan)
+    ax.fill_between(x, np.maximum(m - 2 * sd, 0), m + 2 * sd, color=colour, alpha=0.15, lw=0)
+
+
 def plot_dilution(rows, path):
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -81,11 +91,13 @@ def plot_dilution(rows, path):
         c = COLOURS[(k - 1) % len(COLOURS)]
         th = [r for r in rows if r["kind"] == "theory" and r["k"] == k]
         ax.plot([r["d"] for r in th], [r["m"] for r in th], color=c, label=f"theory $m_{k}$")
+        _band(ax, [r["d"] for r in th], th, c)
         pl = [r for r in rows if r["kind"] == "power_law" and r["k"] == k]
         ax.plot([r["d"] for r in pl], [r["m"] for r in pl], color=c, ls=":", lw=1)
         sim = _mean_by([r for r in rows if r["kind"] == "simulation" and r["k"] == k], "d")
         xs = sorted(x for x, _ in sim)
         ax.errorbar(xs, [sim[(x, k)][0] for x in xs], [sim[(x, k)][1] for x in xs], fmt="o", color=c, ms=4)
+    ax.set_ylim(-0.02, 1.05)
     ax.plot([], [], "k:", lw=1, label="$(1-d)\\,d^{k-1}$")
     ax.plot([], [], "ko", ms=4, label="simulation")
     ax.axvline((np.sqrt(5) - 1) / 2, color="grey", lw=0.5)
@@ -96,7 +108,7 @@ def plot_dilution(rows, path):
     plt.close(fig)
 
 
-def plot_temperature(rows, path):
+def plot_temperature(rows, path, N=None):
     plt = _plt()
     dilutions = sorted({r["d"] for r in rows})
     fig, axes = plt.subplots(1, len(dilutions), figsize=(5 * len(dilutions), 3.8), squeeze=False)
@@ -106,12 +118,15 @@ def plot_temperature(rows, path):
             c = COLOURS[(k - 1) % len(COLOURS)]
             th = [r for r in sub if r["kind"] == "theory" and r["k"] == k]
             ax.plot([r["T"] for r in th], [r["m"] for r in th], color=c, label=f"theory $m_{k}$")
+            _band(ax, [r["T"] for r in th], th, c)
             sim = _mean_by([r for r in sub if r["kind"] == "simulation" and r["k"] == k], "T")
             xs = sorted(x for x, _ in sim)
             ax.errorbar(xs, [sim[(x, k)][0] for x in xs], [sim[(x, k)][1] for x in xs], fmt="o", color=c, ms=4)
-        ax.set(xlabel="temperature T = 1/beta", ylabel="$m_k$", title=f"d = {d:g}")
+        top = max(r["m"] for r in sub if r["kind"] in ("theory", "simulation"))
+        ax.set(xlabel="temperature T = 1/beta", ylabel="$m_k$", title=f"d = {d:g}", ylim=(-0.005, 1.15 * top))
         ax.legend(fontsize=8)
-    fig.suptitle("Transition with temperature (points: numba Glauber simulation)")
+    fig.suptitle(f"Transition with temperature (points: numba Glauber, N={N}; "
+                 "bands: theory +- 2 finite-N s.d.)")
     save_figure(fig, path)
     plt.close(fig)
 
@@ -192,7 +207,7 @@ def make_figures(out, *, config: FiguresConfig | None = None, seed=0, progress=F
     tem = E.temperature_sweep(K=cfg.K, dilutions=cfg.dilutions_T, **dict(sim, N=cfg.N_temperature),
                               **({"T_sim": (0.3, 0.7), "T_theory": np.linspace(0.05, 1.1, 22)} if quick else {}))
     write_csv(out / "temperature.csv", tem)
-    plot_temperature(tem, out / "temperature.png")
+    plot_temperature(tem, out / "temperature.png", N=cfg.N_temperature)
     timings["temperature"] = time.perf_counter() - start
     deviations["temperature"] = {f"d={d:g}": _deviation(tem, "T", (("d", d),)) for d in cfg.dilutions_T}
 

@@ -48,3 +48,18 @@ def test_brian2_rejects_bad_parameters(network):
         B.simulate_brian2(couplings, xi, float("inf"), 2)
     with pytest.raises(ValueError):
         B.simulate_brian2(couplings, xi, 1.0, 2, p_update=0.0)
+
+
+def test_brian2_synapses_carry_the_hebbian_couplings(network):
+    from brian2 import Network, ms
+
+    xi, couplings = network
+    J = couplings.dense()
+    with B.codegen_target("numpy"):
+        units = B.make_units(xi.shape[1], 2.0, 0.1, 1 * ms)
+        synapses = B.make_hebbian_synapses(units, J)
+        Network(units, synapses).run(1 * ms, namespace={})
+    i, j = np.asarray(synapses.i[:]), np.asarray(synapses.j[:])
+    assert len(i) == xi.shape[1] * (xi.shape[1] - 1) and not np.any(i == j)
+    np.testing.assert_allclose(np.asarray(synapses.w[:]), J[i, j])
+    assert float(synapses.clock.dt / ms) == 1.0

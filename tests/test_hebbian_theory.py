@@ -75,3 +75,31 @@ def test_learnt_network_matches_theory(protocol):
     cfg = NetworkConfig(N=6000, K=2, d=0.3, r=0.5, M=12, protocol=protocol, beta=10.0, n_sweeps=80, n_measure=30)
     result = run_network(cfg)
     np.testing.assert_allclose(result["m_simulation_ordered"], result["m_theory"], atol=0.04)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("d, temperature", [(0.8, 0.5), (0.5, 0.1), (0.5, 0.7)])
+def test_large_network_matches_theory_in_each_regime(d, temperature):
+    cfg = NetworkConfig(N=50_000, K=3, d=d, protocol="archetypes", beta=1 / temperature, n_sweeps=300, n_measure=100)
+    result = run_network(cfg)
+    dist = T.site_distribution(3, d)
+    state = T.solve(cfg.beta, 3, d, init="pure", dist=dist)
+    spread = T.finite_size_spread(state, cfg.beta, dist, cfg.N)  # soft modes: see docs/hebbian.md
+    np.testing.assert_allclose(result["m_simulation_ordered"], result["m_theory"], atol=0.01 + 3 * spread.max())
+
+
+def test_finite_size_spread_predicts_sample_to_sample_spread():
+    """Pure state at d = 0.5, T = 0.7: the vanishing m_2, m_3 are soft (lambda = 0.94);
+    their spread over independent networks of N = 20,000 matches the linear-response estimate."""
+    d, beta, N = 0.5, 1 / 0.7, 20_000
+    dist = T.site_distribution(3, d)
+    state = T.solve(beta, 3, d, init="pure", dist=dist)
+    predicted = T.finite_size_spread(state, beta, dist, N)
+    assert predicted[1] == pytest.approx(predicted[2]) and predicted[1] > 5 * predicted[0]
+    samples = []
+    for seed in range(8):
+        cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=beta, n_sweeps=150, n_measure=75, seed=seed)
+        samples.append(run_network(cfg)["m_simulation"][1:])
+    ratio = np.sqrt(np.mean(np.square(samples))) / predicted[1]
+    assert 0.6 < ratio < 1.6
+    assert T.finite_size_spread(state, beta, dist, 4 * N)[1] == pytest.approx(predicted[1] / 2)
