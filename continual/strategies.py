@@ -363,20 +363,33 @@ class ExperienceReplay(Strategy):
             raise ValueError(f"er: memory_size must be >= 1 sample, got {memory_size}")
         self.memory_size = int(memory_size)
         self.replay_batch_size = self.batch_size if replay_batch_size is None else int(replay_batch_size)
-        self.buffer_X: np.ndarray | None = None
-        self.buffer_y = np.zeros(0, dtype=np.int64)
-        self.buffer_t = np.zeros(0, dtype=np.int64)
+        self._X: np.ndarray | None = None     # storage, allocated once at the first sample
+        self._y = np.zeros(self.memory_size, dtype=np.int64)
+        self._t = np.zeros(self.memory_size, dtype=np.int64)
+        self.n_stored = 0
         self.n_seen = 0
 
+    @property
+    def buffer_X(self):
+        return None if self._X is None else self._X[:self.n_stored]
+
+    @property
+    def buffer_y(self):
+        return self._y[:self.n_stored]
+
+    @property
+    def buffer_t(self):
+        return self._t[:self.n_stored]
+
     def before_forward(self):
-        n = len(self.buffer_y)
+        n = self.n_stored
         if n == 0:
             return
         pick = self.rng.choice(n, size=min(self.replay_batch_size, n), replace=False)
-        x = as_float_tensor(self.buffer_X[pick], self.device)
+        x = as_float_tensor(self._X[pick], self.device)
         self.mb_x = torch.cat([self.mb_x, x])
-        self.mb_y = torch.cat([self.mb_y, torch.as_tensor(self.buffer_y[pick], device=self.device)])
-        self.mb_task = torch.cat([self.mb_task, torch.as_tensor(self.buffer_t[pick], device=self.device)])
+        self.mb_y = torch.cat([self.mb_y, torch.as_tensor(self._y[pick], device=self.device)])
+        self.mb_task = torch.cat([self.mb_task, torch.as_tensor(self._t[pick], device=self.device)])
 
     def after_update(self):
         if self.epoch > 0:  # each training sample enters the stream once, in the first epoch
@@ -387,34 +400,41 @@ class ExperienceReplay(Strategy):
 
     def add_to_buffer(self, X, y, t) -> None:
         """Reservoir sampling (Algorithm R) of each new sample into the buffer."""
-        if self.buffer_X is None:
-            self.buffer_X = np.zeros((0, *X.shape[1:]), dtype=X.dtype)
+        if self._X is None:
+            self._X = np.zeros((self.memory_size, *X.shape[1:]), dtype=X.dtype)
         for i in range(len(y)):
-            if len(self.buffer_y) < self.memory_size:
-                self.buffer_X = np.concatenate([self.buffer_X, X[i:i + 1]])
-                self.buffer_y = np.append(self.buffer_y, y[i])
-                self.buffer_t = np.append(self.buffer_t, t[i])
+            if self.n_stored < self.memory_size:
+                j = self.n_stored
+                self.n_stored += 1
             else:
                 j = int(self.rng.integers(0, self.n_seen + 1))
-                if j < self.memory_size:
-                    self.buffer_X[j], self.buffer_y[j], self.buffer_t[j] = X[i], y[i], t[i]
+            if j < self.memory_size:
+                self._X[j], self._y[j], self._t[j] = X[i], y[i], t[i]
             self.n_seen += 1
 
     def memory_bytes(self) -> int:
         """Inputs in their stored dtype plus one label per sample (1 byte for < 256 classes)."""
-        if self.buffer_X is None:
+        if self._X is None:
             return 0
-        return int(self.buffer_X.nbytes + len(self.buffer_y) * _label_bytes(self.n_classes))
+        return int(self.buffer_X.nbytes + self.n_stored * _label_bytes(self.n_classes))
 
     def extra_state(self) -> dict:
-        return {"X": None if self.buffer_X is None else torch.from_numpy(np.ascontiguousarray(self.buffer_X)),
-                "y": torch.from_numpy(self.buffer_y), "t": torch.from_numpy(self.buffer_t),
+        return {"X": None if self._X is None else torch.from_numpy(np.ascontiguousarray(self.buffer_X)),
+                "y": torch.from_numpy(self.buffer_y.copy()), "t": torch.from_numpy(self.buffer_t.copy()),
                 "n_seen": self.n_seen}
 
     def load_extra_state(self, state):
-        self.buffer_X = None if state["X"] is None else state["X"].numpy().copy()
-        self.buffer_y = state["y"].numpy().copy()
-        self.buffer_t = state["t"].numpy().copy()
+        self.n_stored = len(state["y"])
+        self._y[:] = 0
+        self._t[:] = 0
+        self._y[:self.n_stored] = state["y"].numpy()
+        self._t[:self.n_stored] = state["t"].numpy()
+        if state["X"] is None:
+            self._X = None
+        else:
+            X = state["X"].numpy()
+            self._X = np.zeros((self.memory_size, *X.shape[1:]), dtype=X.dtype)
+            self._X[:self.n_stored] = X
         self.n_seen = int(state["n_seen"])
 
 

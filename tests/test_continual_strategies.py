@@ -81,6 +81,15 @@ def test_joint_trains_on_everything_seen(results, blobs):
     assert joint.memory_bytes() == n * 8 * 4 + n * 1       # float32 inputs + 1-byte labels
 
 
+def test_er_buffer_larger_than_the_stream(blobs):
+    torch.manual_seed(0)
+    er = make_strategy("er", make_backbone("mlp", blobs.input_shape, 4, hidden=(8,)), memory_size=1000, epochs=2)
+    er.train_task(blobs[0])
+    assert er.n_stored == blobs[0].n_train == len(er.buffer_y)
+    assert er.memory_bytes() == blobs[0].n_train * (8 * 4 + 1)
+    assert sorted(er.buffer_X[:, 0].tolist()) == sorted(blobs[0].X_train[:, 0].tolist())
+
+
 def test_reservoir_sampling_is_uniform():
     model = make_backbone("mlp", (1,), 2, hidden=(2,))
     counts = np.zeros(400)
