@@ -23,7 +23,8 @@ from evlearn.io import run_record, write_json
 def prediction(d, temperature, N):
     dist = theory.site_distribution(3, d)
     state = theory.solve(1 / temperature, 3, d, init="pure", dist=dist)
-    return state, theory.finite_size_spread(state, 1 / temperature, dist, N)
+    return (state, theory.finite_size_spread(state, 1 / temperature, dist, N),
+            theory.stability_eigenvalues(state, 1 / temperature, dist))
 
 
 def main():
@@ -32,23 +33,25 @@ def main():
     args = parser.parse_args()
 
     d, T, N = 0.5, 0.7, 20_000
-    state, sd = prediction(d, T, N)
+    state, sd, eig = prediction(d, T, N)
     samples = []
     for seed in range(10):
         cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=200, n_measure=100, seed=seed)
         xi, _, couplings = build_network(cfg)
         samples.append(simulate(couplings, xi, cfg.beta, 200, n_measure=100, init="archetype", seed=seed + 1).m_mean)
     samples = np.array(samples)
-    spread = {"d": d, "T": T, "N": N, "networks": 10, "theory_m": state.m, "predicted_sd": sd,
+    spread = {"d": d, "T": T, "N": N, "networks": 10, "theory_m": state.m, "stability_eigenvalues": eig,
+              "predicted_sd": sd,
               "simulated_mean": samples.mean(axis=0), "simulated_sd": samples.std(axis=0)}
 
     d, T, N = 0.5, 0.45, 50_000
-    state, sd = prediction(d, T, N)
+    state, sd, eig = prediction(d, T, N)
     cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=3000, n_measure=1000)
     xi, _, couplings = build_network(cfg)
     run = simulate(couplings, xi, cfg.beta, 3000, n_measure=1000, init="archetype", seed=1)
     smallest = np.array([ordered(m)[2] for m in run.m_trace])
-    long_run = {"d": d, "T": T, "N": N, "sweeps": 3000, "theory_m": ordered(state.m), "predicted_sd": sd,
+    long_run = {"d": d, "T": T, "N": N, "sweeps": 3000, "theory_m": ordered(state.m), "stability_eigenvalues": eig,
+                "predicted_sd": sd,
                 "time_average_m": ordered(run.m_mean),
                 "smallest_amplitude_at_sweeps": {str(t): float(smallest[t]) for t in (100, 500, 1000, 2000, 3000)}}
     print("spread over networks:", spread)

@@ -215,3 +215,14 @@ def finite_size_spread(state: TheoryState, beta, dist: SiteDistribution, N) -> n
     mean = dist.weights @ u
     var = dist.weights @ (u - mean) ** 2
     return np.sqrt(np.maximum(var, 0.0) / N)
+
+
+def stability_eigenvalues(state: TheoryState, beta, dist: SiteDistribution) -> np.ndarray:
+    """Eigenvalues of the Jacobian DF of n -> F(n) at a solution (all < 1: stable; near 1: soft)."""
+    beta = check_beta(beta)
+    if math.isinf(beta):
+        raise ValueError("stability_eigenvalues needs a finite beta")
+    fields = dist.scale * (dist.features @ state.n)
+    sech2 = (1.0 - np.tanh(beta * fields) ** 2) * dist.weights
+    DF = beta * dist.scale * (dist.features.T * sech2) @ dist.features
+    return np.sort(np.linalg.eigvalsh(DF))[::-1]
