@@ -181,6 +181,9 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
     tr = cfg.train
     if int(tr.epochs) < 1 or int(tr.batch_size) < 1 or not float(tr.lr) > 0:
         raise ValueError(f"train: epochs and batch_size must be >= 1 and lr > 0")
+    from evlearn.continual.backbones import default_device
+
+    default_device(tr.device)
     if int(cfg.memory_size) < 0:
         raise ValueError(f"memory_size must be >= 0 samples, got {cfg.memory_size}")
     return specs

@@ -138,6 +138,7 @@ def test_changed_config_is_refused(tmp_path):
     ({"scenario": {"kind": "online"}}, "scenario.kind"),
     ({"backbone": {"name": "resnet"}}, "unknown backbone 'resnet'"),
     ({"seeds": []}, "seeds"),
+    ({"train": {"device": "tpu0"}}, "device must be"),
 ])
 def test_config_errors(tmp_path, change, message):
     with pytest.raises(ValueError, match=message):

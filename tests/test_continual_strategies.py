@@ -243,6 +243,9 @@ def test_registry_and_errors():
 def test_backbones():
     assert default_device() == torch.device("cuda" if torch.cuda.is_available() else "cpu")
     assert default_device("cpu") == torch.device("cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            default_device("cuda")
     mlp = make_backbone("mlp", (28, 28), 10)
     assert mlp(torch.zeros(3, 28, 28)).shape == (3, 10) and mlp.feature_dim == 400
     cnn = make_backbone("cnn", (28, 28), 10)
