@@ -185,64 +185,88 @@ def plot_learning(rows, collapse_rows, path):
     plt.close(fig)
 
 
-def make_figures(out, *, config: FiguresConfig | None = None, seed=0, progress=False) -> dict:
-    """Run every sweep, write PNG + CSV per figure and summary.json; return the summary."""
+def _dilution_part(cfg, sim, out, quick, progress):
+    rows = E.dilution_sweep(K=cfg.K, beta=cfg.beta_low_T, **sim,
+                            **({"d_sim": (0.2, 0.8), "d_theory": np.linspace(0, 0.95, 20)} if quick else {}))
+    write_csv(out / "hierarchical_dilution.csv", rows)
+    plot_dilution(rows, out / "hierarchical_dilution.png")
+    return {"files": ["hierarchical_dilution"], "max_abs_deviation_simulation_vs_theory": _deviation(rows, "d"),
+            "zero_temperature_power_law": {f"d={d}": list(theory.hierarchical_amplitudes(cfg.K, d)) for d in (0.2, 0.5)}}
+
+
+def _temperature_part(cfg, sim, out, quick, progress):
+    rows = E.temperature_sweep(K=cfg.K, dilutions=cfg.dilutions_T, **dict(sim, N=cfg.N_temperature),
+                               **({"T_sim": (0.3, 0.7), "T_theory": np.linspace(0.05, 1.1, 22)} if quick else {}))
+    write_csv(out / "temperature.csv", rows)
+    plot_temperature(rows, out / "temperature.png", N=cfg.N_temperature)
+    return {"files": ["temperature"], "max_abs_deviation_simulation_vs_theory":
+            {f"d={d:g}": _deviation(rows, "T", (("d", d),)) for d in cfg.dilutions_T}}
+
+
+def _phase_part(cfg, sim, out, quick, progress):
+    rows = E.phase_diagram(K=cfg.K, progress=progress,
+                           **({"d_values": np.linspace(0, 0.9, 7), "T_values": np.linspace(0.05, 1.1, 8)} if quick else {}))
+    write_csv(out / "phase_diagram.csv", rows)
+    plot_phase_diagram(rows, out / "phase_diagram.png")
+    return {"files": ["phase_diagram"]}
+
+
+def _learning_part(cfg, sim, out, quick, progress):
+    rows = E.learning_sweep(K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta, r_values=cfg.learning_r,
+                            M_sim=cfg.learning_M, **sim, **({"M_theory": np.array([1, 2, 4, 8, 16])} if quick else {}))
+    collapse = E.rho_collapse(K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta,
+                              **({"r_values": (0.5,), "rho_values": np.geomspace(0.05, 1, 4)} if quick else {}))
+    write_csv(out / "learning.csv", rows)
+    write_csv(out / "rho_collapse.csv", collapse)
+    plot_learning(rows, collapse, out / "learning.png")
+    thresholds = E.learning_thresholds(
+        [dict(r, protocol=("theory" if r["kind"] == "theory" else r["protocol"])) for r in rows],
+        K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta)
+    deviations = {
+        f"r={r:g},{p}": _deviation([x for x in rows if x["kind"] == "theory" or x["protocol"] == p], "M", (("r", r),))
+        for r in cfg.learning_r for p in ("supervised", "unsupervised")}
+    return {"files": ["learning", "rho_collapse"], "max_abs_deviation_simulation_vs_theory": deviations,
+            "learning_thresholds": thresholds}
+
+
+# one entry per result; `evlearn hebbian figures --only NAME` runs just that one
+PARTS = {"dilution": _dilution_part, "temperature": _temperature_part, "phase": _phase_part,
+         "learning": _learning_part}
+
+
+def make_figures(out, *, config: FiguresConfig | None = None, seed=0, progress=False, only=None) -> dict:
+    """Run the sweeps (all, or those named in ``only``), write PNG + CSV per figure and a JSON record.
+
+    The record is summary.json for a full run, summary_<names>.json for a partial one.
+    """
     cfg = config or FiguresConfig()
+    names = list(PARTS) if not only else list(dict.fromkeys(only))
+    unknown = [n for n in names if n not in PARTS]
+    if unknown:
+        raise ValueError(f"unknown figure(s) {unknown}; choose from {sorted(PARTS)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     sim = dict(N=cfg.N, seeds=tuple(s + seed for s in cfg.seeds), n_sweeps=cfg.n_sweeps, n_measure=cfg.n_measure,
                progress=progress)
-    quick = cfg.quick
-    timings, deviations, files = {}, {}, []
-
-    start = time.perf_counter()
-    dil = E.dilution_sweep(K=cfg.K, beta=cfg.beta_low_T, **sim,
-                           **({"d_sim": (0.2, 0.8), "d_theory": np.linspace(0, 0.95, 20)} if quick else {}))
-    write_csv(out / "hierarchical_dilution.csv", dil)
-    plot_dilution(dil, out / "hierarchical_dilution.png")
-    timings["dilution"] = time.perf_counter() - start
-    deviations["dilution"] = _deviation(dil, "d")
-
-    start = time.perf_counter()
-    tem = E.temperature_sweep(K=cfg.K, dilutions=cfg.dilutions_T, **dict(sim, N=cfg.N_temperature),
-                              **({"T_sim": (0.3, 0.7), "T_theory": np.linspace(0.05, 1.1, 22)} if quick else {}))
-    write_csv(out / "temperature.csv", tem)
-    plot_temperature(tem, out / "temperature.png", N=cfg.N_temperature)
-    timings["temperature"] = time.perf_counter() - start
-    deviations["temperature"] = {f"d={d:g}": _deviation(tem, "T", (("d", d),)) for d in cfg.dilutions_T}
-
-    start = time.perf_counter()
-    pd = E.phase_diagram(K=cfg.K, progress=progress,
-                         **({"d_values": np.linspace(0, 0.9, 7), "T_values": np.linspace(0.05, 1.1, 8)} if quick else {}))
-    write_csv(out / "phase_diagram.csv", pd)
-    plot_phase_diagram(pd, out / "phase_diagram.png")
-    timings["phase_diagram"] = time.perf_counter() - start
-
-    start = time.perf_counter()
-    lea = E.learning_sweep(K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta, r_values=cfg.learning_r,
-                           M_sim=cfg.learning_M, **sim,
-                           **({"M_theory": np.array([1, 2, 4, 8, 16])} if quick else {}))
-    col = E.rho_collapse(K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta,
-                         **({"r_values": (0.5,), "rho_values": np.geomspace(0.05, 1, 4)} if quick else {}))
-    write_csv(out / "learning.csv", lea)
-    write_csv(out / "rho_collapse.csv", col)
-    plot_learning(lea, col, out / "learning.png")
-    timings["learning"] = time.perf_counter() - start
-    thresholds = E.learning_thresholds(
-        [dict(r, protocol=("theory" if r["kind"] == "theory" else r["protocol"])) for r in lea],
-        K=cfg.learning_K, d=cfg.learning_d, beta=cfg.learning_beta)
-    deviations["learning"] = {
-        f"r={r:g},{p}": _deviation([x for x in lea if x["kind"] == "theory" or x["protocol"] == p], "M", (("r", r),))
-        for r in cfg.learning_r for p in ("supervised", "unsupervised")}
-
+    timings, files, results = {}, [], {}
+    for name in names:
+        start = time.perf_counter()
+        part = PARTS[name](cfg, sim, out, cfg.quick, progress)
+        timings[name] = time.perf_counter() - start
+        files += part.pop("files")
+        for key, value in part.items():
+            results.setdefault(key, {})
+            if key == "max_abs_deviation_simulation_vs_theory":
+                results[key][name] = value
+            elif isinstance(value, dict):
+                results[key].update(value)
+            else:
+                results[key] = value
     summary = run_record(
         asdict(cfg), seed,
         paper="Agliari, Alessandrelli, Barra, Ricci-Tersenghi, J. Stat. Mech. (2023) 113401, arXiv:2308.04106",
-        files=["hierarchical_dilution", "temperature", "phase_diagram", "learning", "rho_collapse"],
-        timings_seconds=timings,
-        max_abs_deviation_simulation_vs_theory=deviations,
-        learning_thresholds=thresholds,
-        zero_temperature_power_law={f"d={d}": list(theory.hierarchical_amplitudes(cfg.K, d)) for d in (0.2, 0.5)},
-    )
-    write_json(out / "summary.json", summary)
+        figures=names, files=files, timings_seconds=timings, **results)
+    record = "summary.json" if names == list(PARTS) else f"summary_{'+'.join(names)}.json"
+    write_json(out / record, summary)
+    summary["record"] = record
     return summary

@@ -20,6 +20,14 @@ def test_figures_quick_writes_png_csv_json(tmp_path, capsys):
     assert summary["seed"] == 0 and summary["config"]["quick"] is True and "numba" in summary["versions"]
 
 
+def test_figures_only_one_part(tmp_path, capsys):
+    assert main(["hebbian", "figures", "--out", str(tmp_path), "--quick", "--no-progress", "--only", "phase"]) == 0
+    assert (tmp_path / "phase_diagram.png").exists() and not (tmp_path / "temperature.png").exists()
+    assert json.loads((tmp_path / "summary_phase.json").read_text())["figures"] == ["phase"]
+    assert main(["hebbian", "figures", "--out", str(tmp_path), "--quick", "--only", "nope"]) == 2
+    assert "unknown figure" in capsys.readouterr().err
+
+
 def test_run_config_writes_result(tmp_path, capsys):
     config = tmp_path / "net.toml"
     config.write_text('N = 2000\nK = 2\nd = 0.4\nr = 0.6\nM = 10\nprotocol = "unsupervised"\n'

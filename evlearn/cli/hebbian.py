@@ -1,6 +1,6 @@
 """``evlearn hebbian``: multitasking Hebbian networks (Agliari et al. 2023).
 
-  evlearn hebbian figures --out DIR [--quick] [--seed S]   regenerate every figure (PNG + CSV + JSON)
+  evlearn hebbian figures --out DIR [--quick] [--seed S] [--only NAME]   regenerate the figures (PNG + CSV + JSON)
   evlearn hebbian run --config FILE [--out DIR]            one network from a TOML/YAML NetworkConfig
 """
 from __future__ import annotations
@@ -21,6 +21,8 @@ def add_parser(subparsers):
     figures.add_argument("--out", required=True, help="output folder")
     figures.add_argument("--quick", action="store_true", help="tiny sizes (seconds; for tests)")
     figures.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    figures.add_argument("--only", action="append", metavar="NAME",
+                         help="run only this figure (repeatable): dilution, temperature, phase, learning")
     figures.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     figures.set_defaults(func=run_figures)
     run = sub.add_parser("run", help="simulate one network described by a TOML/YAML config")
@@ -36,8 +38,9 @@ def run_figures(args) -> int:
     if args.seed < 0:
         raise ValueError(f"--seed must be >= 0, got {args.seed}")
     config = FiguresConfig.quick_config() if args.quick else FiguresConfig()
-    summary = make_figures(args.out, config=config, seed=args.seed, progress=not args.no_progress)
-    print(f"wrote {', '.join(f + '.png' for f in summary['files'][:4])}, CSVs and summary.json to {args.out}")
+    summary = make_figures(args.out, config=config, seed=args.seed, progress=not args.no_progress, only=args.only)
+    pngs = [f + ".png" for f in summary["files"] if f != "rho_collapse"]
+    print(f"wrote {', '.join(pngs)}, their CSVs and {summary['record']} to {args.out}")
     return 0
 
 
