@@ -102,11 +102,11 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
                 row = py - radius + dy
                 for dx in range(side):
                     v = surf[c, row, px - radius + dx]
-                    if v != 0.0:
-                        index[nnz] = base + dy * side + dx
-                        value[nnz] = v
-                        norm2 += v * v
-                        nnz += 1
+                    # branch-free append: always write, advance only for active pixels
+                    index[nnz] = base + dy * side + dx
+                    value[nnz] = v
+                    norm2 += v * v
+                    nnz += v != 0.0
         scale = 1.0 / np.sqrt(norm2)
         for i in range(nnz):
             value[i] *= scale
