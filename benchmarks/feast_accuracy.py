@@ -2,6 +2,7 @@
 
     python benchmarks/feast_accuracy.py            # defaults, seeds 0 1 2  -> results/feast/accuracy.json
     python benchmarks/feast_accuracy.py --sweep    # one-at-a-time tuning sweep, CV on Train only -> sweep.json
+    python benchmarks/feast_accuracy.py --extra    # combinations, 2 layers, 2 epochs, CV on Train -> sweep_extra.json
 
 The model is ``evlearn.feast.readout.build_pipeline()`` with no arguments, i.e.
 exactly what ``evlearn feast fit`` trains with its defaults. In every CV fold
@@ -78,6 +79,14 @@ SWEEP = [
     {"polarity": "stack"},
 ]
 
+# beyond the one-at-a-time sweep: combinations, a second layer, a second pass over the data
+EXTRA = [
+    {"polarity": "stack", "radius": 3},
+    {"polarity": "stack", "neurons": 128},
+    {"epochs": 2},
+    {"neurons": [64, 32]},
+]
+
 
 def main(argv=None) -> int:
     from evlearn.feast.data import load_folder
@@ -87,22 +96,24 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--sweep", action="store_true", help="tuning sweep (CV on Train, seed 0) instead")
+    parser.add_argument("--extra", action="store_true", help="the EXTRA configurations (CV on Train, seed 0)")
     parser.add_argument("--data", type=Path, default=shared_nmnist())
     args = parser.parse_args(argv)
 
     train, ytr = load_folder(args.data / "Train")
     test, yte = load_folder(args.data / "Test")
     print(f"Train {len(train)} samples, Test {len(test)} samples", flush=True)
-    if args.sweep:
+    if args.sweep or args.extra:
+        configs, name = (EXTRA, "sweep_extra") if args.extra else (SWEEP, "sweep")
         rows = []
-        for config in SWEEP:
+        for config in configs:
             r = evaluate_config(train, ytr, test, yte, args.folds, 0, with_test=False, **config)
             rows.append({"config": str(config or "defaults"), "cv_accuracy": r["cv_accuracy"],
                          "cpu_seconds": round(r["cpu_seconds"], 1)})
             print(rows[-1], flush=True)
-        write_json(OUT / "sweep.json", run_record({"sweep": SWEEP, "folds": args.folds, "data": args.data}, 0,
-                                                   results=rows))
-        write_csv(OUT / "sweep.csv", rows)
+        write_json(OUT / f"{name}.json", run_record({"sweep": configs, "folds": args.folds, "data": args.data}, 0,
+                                                     results=rows))
+        write_csv(OUT / f"{name}.csv", rows)
         return 0
 
     runs = []
