@@ -3,7 +3,7 @@
 Gurbuz, Moorman, Dovrolis, arXiv 2305.18563. Claim checked: SHARP (hidden
 activation replay of the most recent classes) beats raw replay at equal or
 lower replay memory. Every (strategy, seed) run is written to
-``OUT/runs/<label>_seed<k>.json`` (skipped when it exists, so a killed run
+``OUT/runs/<label as a file name>_seed<k>.json`` (skipped when it exists, so a killed run
 resumes); ``OUT/summary.{json,csv,md}`` and plots are rebuilt from them.
 
     python benchmarks/sharp_compare.py benchmarks/configs/sharp_split_mnist.toml --out benchmarks/results/sharp/split_mnist
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,11 @@ class CompareConfig:
     lr: float = 1e-3
     optimizer: str = "adam"
     strategies: list = field(default_factory=list)
+
+
+def slug(label: str) -> str:
+    """A file-name-safe form of a label ("ER 50 (= SHARP bytes)" -> "ER_50_SHARP_bytes")."""
+    return re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
 
 
 def load_arrays(cfg: CompareConfig):
@@ -119,7 +125,7 @@ def run_one(cfg: CompareConfig, spec: StrategySpec, seed: int, scenario) -> dict
         seconds.append(time.perf_counter() - start)
         memory.append(int(strategy.memory_bytes()))
         R[i] = [strategy.evaluate(t) for t in scenario]
-    out = {"label": spec.label, "strategy": spec.name, "seed": seed, "R": R.tolist(),
+    out = {"label": spec.label, "strategy": spec.name, "R": R.tolist(),
            "memory_per_task": memory, "metrics": summarize(R, baseline, seconds, memory)}
     if hasattr(strategy, "ltm_bytes"):
         out["ltm_bytes"] = int(strategy.ltm_bytes())
@@ -165,15 +171,21 @@ def summarise(runs: list[dict], out: Path, title: str) -> None:
         curves = np.array(curves)
         x = np.arange(1, curves.shape[1] + 1)
         axes[0].errorbar(x, curves.mean(0), yerr=curves.std(0), marker="o", capsize=3, label=label)
+    axes[0].set_xticks(x)
     axes[0].set_xlabel("tasks learned")
     axes[0].set_ylabel("average accuracy on tasks seen")
     axes[0].set_title(title)
     axes[0].legend(fontsize=7)
     for r in rows:
-        axes[1].errorbar(max(r["replay_memory_bytes"], 1), r["final_accuracy_mean"], yerr=r["final_accuracy_std"],
-                         marker="o", capsize=3, label=r["label"])
+        bar = axes[1].errorbar(max(r["replay_memory_bytes"], 1), r["final_accuracy_mean"],
+                               yerr=r["final_accuracy_std"], marker="o", capsize=3, label=r["label"])
+        if r["ltm_bytes"]:   # SHARP's kNN memory on top of the replay buffer: open marker, dotted link
+            total = r["replay_memory_bytes"] + r["ltm_bytes"]
+            colour = bar.lines[0].get_color()
+            axes[1].plot([r["replay_memory_bytes"], total], [r["final_accuracy_mean"]] * 2, ":", color=colour)
+            axes[1].plot([total], [r["final_accuracy_mean"]], "o", mfc="none", color=colour)
     axes[1].set_xscale("log")
-    axes[1].set_xlabel("replay memory (bytes, log; 1 = none)")
+    axes[1].set_xlabel("replay memory (bytes, log; 1 = none); open: + SHARP's kNN memory")
     axes[1].set_ylabel("final average accuracy")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
@@ -202,19 +214,22 @@ def main(argv=None) -> None:
         if args.only and spec.label not in args.only:
             continue
         for seed in cfg.seeds:
-            path = out / "runs" / f"{spec.label}_seed{seed}.json"
+            path = out / "runs" / f"{slug(spec.label)}_seed{seed}.json"
             if path.exists():
                 continue
             scenario = split_scenario(X_train, y_train, X_test, y_test, n_tasks=cfg.n_tasks, blurry=cfg.blurry,
                                       seed=seed, name=cfg.dataset)
             result = run_one(cfg, spec, seed, scenario)
-            write_json(path, run_record(dataclasses.asdict(spec), seed=seed, **result))
+            write_json(path, run_record(dataclasses.asdict(spec), seed=seed, compare_config=dataclasses.asdict(cfg),
+                                        **result))
             print(f"{spec.label} seed {seed}: final accuracy {result['metrics']['average_accuracy']:.3f}, "
                   f"memory {result['metrics']['peak_memory_bytes']} B", flush=True)
     runs = [read_json(p) for p in sorted((out / "runs").glob("*.json"))]
     order = {s.label: i for i, s in enumerate(specs)}
     runs.sort(key=lambda r: (order.get(r["label"], 99), r["seed"]))
-    summarise(runs, out, f"{cfg.dataset} class-incremental, {cfg.n_tasks} tasks")
+    blurry = f", blurry {cfg.blurry:g}" if cfg.blurry else ""
+    summarise(runs, out, f"Split-{'MNIST' if cfg.dataset == 'mnist' else 'N-MNIST'} class-incremental, "
+                         f"{cfg.n_tasks} tasks{blurry}")
 
 
 if __name__ == "__main__":
