@@ -57,3 +57,10 @@ def test_classification_report():
     assert report["accuracy"] == pytest.approx(2 / 3)
     assert report["per_class_accuracy"] == {"a": 0.5, "b": 1.0}
     assert report["confusion_matrix"] == [[1, 1], [0, 1]]
+
+
+def test_top_level_names():
+    import evlearn
+    import evlearn.feast
+
+    assert evlearn.FEAST is evlearn.feast.FEAST and evlearn.FEASTNetwork is evlearn.feast.FEASTNetwork

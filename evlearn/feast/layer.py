@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evlearn.events import EVENT_DTYPE, NMNIST_SENSOR
+from evlearn.events import NMNIST_SENSOR
 from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
 from evlearn.progress import progress_bar
 from evlearn.validation import check_number, check_sensor_size, validate_events
@@ -231,7 +231,3 @@ def _as_stream_list(streams) -> list:
     if not streams:
         raise ValueError("no event streams to learn from (got an empty sequence)")
     return streams
-
-
-def empty_events() -> np.ndarray:
-    return np.empty(0, dtype=EVENT_DTYPE)

@@ -102,10 +102,8 @@ def classification_report(y_true, y_pred, classes=None) -> dict:
     index = {c: i for i, c in enumerate(classes)}
     confusion = np.zeros((len(classes), len(classes)), dtype=int)
     for t, p in zip(y_true, y_pred):
-        if p in index:
+        if t in index and p in index:  # a prediction outside ``classes`` only counts as wrong
             confusion[index[t], index[p]] += 1
-        else:  # a prediction outside the listed classes counts as wrong
-            pass
     per_class = {}
     for c in classes:
         mask = y_true == c
@@ -163,15 +161,14 @@ class FEASTClassifier:
             rows.append(feature_histogram(feats, channels, (width, height, 1), grid=self.grid))
         return np.array(rows)
 
-    def fit(self, streams, labels, *, progress: bool = False, features_fitted: bool = False):
+    def fit(self, streams, labels, *, progress: bool = False):
         check_number(self.grid, "grid", low=1, integer=True)
         streams = list(streams)
         labels = np.asarray(labels)
         if labels.shape != (len(streams),):
             raise ValueError(f"need one label per stream: {len(streams)} streams, labels of shape {labels.shape}")
         self.features_ = self._extractor()
-        if not features_fitted:
-            self.features_.fit(streams, progress=progress)
+        self.features_.fit(streams, progress=progress)
         X = self.histograms(streams, progress=progress)
         self.classifier_ = make_classifier(self.alpha, self.max_iter).fit(X, labels)
         self.classes_ = self.classifier_.classes_
