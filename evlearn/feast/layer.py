@@ -112,17 +112,19 @@ class FEAST:
         self.n_features_out_ = groups * self.n_neurons
         self.n_events_seen_ = 0
         self.history_ = {"events": [], "missed": [], "thresholds": [], "wins": np.zeros(self.n_features_out_, np.int64)}
-        self._fitted_shape = (tuple(size), self.polarity, self.radius, self.n_neurons)
 
     def _check_fitted(self):
         if not hasattr(self, "weights_"):
             raise NotFittedError("this FEAST layer is not fitted yet; call fit or partial_fit first")
         size, groups, n_ctx = self._shape()
-        if self.weights_.shape != (groups * self.n_neurons, n_ctx):
+        if self.weights_.shape != (groups * self.n_neurons, n_ctx) or self.thresholds_.shape != (groups * self.n_neurons,):
             raise ValueError(
                 f"parameters changed after fitting: weights have shape {self.weights_.shape}, "
                 f"the current parameters need {(groups * self.n_neurons, n_ctx)}; refit"
             )
+        # the kernel updates these in place through reshaped views: keep them contiguous float64
+        self.weights_ = np.ascontiguousarray(self.weights_, dtype=np.float64)
+        self.thresholds_ = np.ascontiguousarray(self.thresholds_, dtype=np.float64)
         return size, groups, n_ctx
 
     # the event loop ------------------------------------------------------------------
