@@ -97,7 +97,10 @@ def run_fit(args) -> int:
     progress = not args.no_progress
     model = build_model(args.layers, args.neurons, args.radius, args.tau, args.grid, args.epochs, args.seed)
     # validate the parameters before reading any file
-    model.features._build() if hasattr(model.features, "_build") else model.features._check_params()
+    if hasattr(model.features, "_build"):
+        model.features._build()
+    else:
+        model.features._check_params()
     start = time.perf_counter()
     streams, labels = load_folder(args.train, progress=progress, desc="reading")
     if len(np.unique(labels)) < 2:

@@ -83,7 +83,10 @@ def save_model(path, model) -> Path:
     from evlearn.feast.readout import FEASTClassifier
     from evlearn.io import atomic_path
 
-    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "evlearn_version": __version__}
+    from evlearn.io import package_versions
+
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "evlearn_version": __version__,
+              "versions": package_versions("numpy", "numba")}
     if isinstance(model, FEASTClassifier):
         model._check_fitted()
         features, arrays = _features_payload(model.features_)
