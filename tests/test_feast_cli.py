@@ -114,3 +114,14 @@ def test_two_layer_fit_and_extract(tiny, tmp_path, capsys):
     assert main(["feast", "extract", "--model", str(path), "--in", str(one), "--out", str(tmp_path / "x"),
                  "--no-progress"]) == 0
     assert np.load(tmp_path / "x" / f"{one.stem}.npy")["p"].max() < 4
+
+
+@pytest.mark.slow
+def test_defaults_reach_target_on_shared_test(nmnist_dir, tmp_path, capsys):
+    """The issue's acceptance run: CLI defaults, Train 800 -> Test 50, accuracy >= 0.95."""
+    model = tmp_path / "feast.npz"
+    assert main(["feast", "fit", "--train", str(nmnist_dir / "Train"), "--out", str(model), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["feast", "evaluate", "--model", str(model), "--test", str(nmnist_dir / "Test"), "--json",
+                 "--no-progress"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] >= 0.95
