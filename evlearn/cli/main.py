@@ -15,9 +15,14 @@ SUBCOMMANDS = ("info", "demo", "feast", "dendrites", "hebbian", "bench")
 
 EPILOG = """\
 examples:
-  evlearn demo                      learn FEAST features on the shipped N-MNIST samples
-  evlearn info sample.bin --json    event count, duration, rate, polarity balance
-  evlearn COMMAND --help            options of one command
+  evlearn demo                                   FEAST vs event-count frames on the shipped N-MNIST samples
+  evlearn info sample.bin --json                 event count, duration, rate, polarity balance
+  evlearn feast fit --train DIR/Train --out model.npz
+  evlearn feast evaluate --model model.npz --test DIR/Test --json
+  evlearn dendrites prob --n 10000 --a 300 --s 24 --theta 12
+  evlearn hebbian figures --out results/hebbian --quick
+  evlearn bench run benchmarks/configs/split_mnist.toml --out runs/split_mnist
+  evlearn COMMAND --help                         options and examples of one command
 """
 
 

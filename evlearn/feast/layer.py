@@ -34,7 +34,8 @@ class FEAST:
     tau : time constant of the exponential time surface, in microseconds (30 ms default).
     eta : learning rate of the winner's weights, w <- normalise((1 - eta) w + eta c).
     delta_i : rise of the winner's threshold (paper: 0.001).
-    delta_e : fall of every threshold after an event no neuron matched (paper: 0.003).
+    delta_e : fall of every threshold after an event no neuron matched (0.003, as a public
+              re-implementation quotes the paper; the first author's MATLAB demo uses 0.01).
     polarity : "split" (one population and surface per input channel, as in the
         paper's N-MNIST set-up), "stack" (one population, context = all channels'
         patches side by side; for stacked layers) or "merge" (one surface, channels ignored).
