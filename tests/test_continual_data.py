@@ -11,14 +11,7 @@ from evlearn.continual.runner import as_config, run_benchmark
 from evlearn.datasets.idx import encode_idx
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    import torch
-
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _images(rng, n, shape=(28, 28)):

@@ -19,20 +19,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Stored factors exp((T - base) / tau) are rebased as in the local kernel (see there why).
+from evlearn.functional.local_time_surface import _REBASE_TAUS, _rescale
 from evlearn.functional.slicing import count_slices, slice_bounds
 from evlearn.validation import check_number, check_sensor_size, validate_events
-
-
-# See local_time_surface: stored factors exp((T - base) / tau) are rebased once an
-# event lies this many tau past the base, bounding both overflow and rounding.
-_REBASE_TAUS = 50.0
-
-
-@njit(cache=True)
-def _rescale(values, scale):
-    # A separate loop: an in-place array expression inside the event loop slowed it 2x.
-    for q in range(values.shape[0]):
-        values[q] *= scale
 
 
 @njit(cache=True)
