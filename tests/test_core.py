@@ -93,3 +93,17 @@ def test_atomic_files_get_umask_mode(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_import_and_cli_parser_stay_light():
+    """`import evlearn` and building the CLI load none of the heavy frameworks (fast `evlearn info`)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, evlearn, evlearn.datasets, evlearn.dendrites, evlearn.hebbian, evlearn.continual\n"
+        "from evlearn.cli.main import build_parser; build_parser()\n"
+        "print(sorted(m for m in ('torch', 'brian2', 'numba', 'tonic', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
