@@ -94,7 +94,7 @@ class SmallCNN(nn.Module):
 
     def __init__(self, input_shape, n_classes: int, channels: int = 16, hidden: int = 500):
         super().__init__()
-        shape = _image_shape(input_shape)
+        shape = image_shape(input_shape)
         c, h, w = shape
         self.input_image_shape = shape
         self.features = nn.Sequential(
@@ -122,7 +122,8 @@ class ToImage(nn.Module):
         return x.reshape(x.shape[0], *self.shape)
 
 
-def _image_shape(input_shape) -> tuple[int, int, int]:
+def image_shape(input_shape, model: str = "SmallCNN") -> tuple[int, int, int]:
+    """(C, H, W) of an input shape given as (C, H, W), (H, W) or a square flat size."""
     shape = tuple(int(s) for s in input_shape)
     if len(shape) == 3:
         return shape
@@ -132,7 +133,7 @@ def _image_shape(input_shape) -> tuple[int, int, int]:
         side = math.isqrt(shape[0])
         if side * side == shape[0]:
             return (1, side, side)
-    raise ValueError(f"SmallCNN needs image inputs (C, H, W), (H, W) or a square flat size; got {shape}")
+    raise ValueError(f"{model} needs image inputs (C, H, W), (H, W) or a square flat size; got {shape}")
 
 
 register_backbone("mlp")(MLP)

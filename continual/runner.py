@@ -164,7 +164,7 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
     if sc.kind not in SCENARIO_KINDS:
         raise ValueError(f"scenario.kind must be one of {SCENARIO_KINDS}, got {sc.kind!r}")
     if int(sc.n_tasks) < 1 or int(sc.classes_per_task) < 0:
-        raise ValueError(f"scenario: n_tasks must be >= 1 and classes_per_task >= 0")
+        raise ValueError("scenario: n_tasks must be >= 1 and classes_per_task >= 0")
     n_classes = N_CLASSES[cfg.data.name] if cfg.data.name != "synthetic" else \
         int(cfg.data.options.get("n_classes", 4))
     if sc.kind != "permuted":
@@ -180,7 +180,7 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
             raise ValueError(f"backbone.name: unknown backbone {cfg.backbone.name!r}; known: {sorted(BACKBONES)}")
     tr = cfg.train
     if int(tr.epochs) < 1 or int(tr.batch_size) < 1 or not float(tr.lr) > 0:
-        raise ValueError(f"train: epochs and batch_size must be >= 1 and lr > 0")
+        raise ValueError("train: epochs and batch_size must be >= 1 and lr > 0")
     from evlearn.continual.backbones import default_device
 
     default_device(tr.device)

@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from evlearn.continual.backbones import image_shape as backbone_image_shape
 from evlearn.continual.sharp_masks import LayerSpec, weight_mask
 
 # Architectures of the authors' model_config.py: conv layers as (channels, pool after),
@@ -40,15 +41,9 @@ def channels_last(input_shape) -> bool:
 def image_shape(input_shape) -> tuple[int, int, int]:
     """(C, H, W) of an input shape given as (C, H, W), (H, W, C) with C in {1, 3}, (H, W) or a square flat size."""
     shape = tuple(int(s) for s in input_shape)
-    if len(shape) == 3:
-        return (shape[2], shape[0], shape[1]) if channels_last(shape) else shape
-    if len(shape) == 2:
-        return (1, *shape)
-    if len(shape) == 1:
-        side = math.isqrt(shape[0])
-        if side * side == shape[0]:
-            return (1, side, side)
-    raise ValueError(f"SHARP's conv network needs (C, H, W), (H, W) or a square flat input; got {shape}")
+    if channels_last(shape):
+        shape = (shape[2], shape[0], shape[1])
+    return backbone_image_shape(shape, model="SHARP's conv network")
 
 
 class SharpNet(nn.Module):

@@ -34,10 +34,7 @@ def make_events(x, y, t, p) -> np.ndarray:
         raise ValueError(f"x, y, t, p must be 1-D and equally long; got shapes {[c.shape for c in columns]}")
     events = np.empty(len(columns[0]), dtype=EVENT_DTYPE)
     for name, column in zip(EVENT_FIELDS, columns):
-        if column.size and not np.issubdtype(column.dtype, np.integer) and not np.issubdtype(column.dtype, np.bool_):
-            if not np.all(np.equal(np.mod(column, 1), 0)):
-                raise ValueError(f"field {name!r} must hold whole numbers")
-        events[name] = column
+        _set_field(events, name, column)
     return events
 
 
@@ -62,9 +59,13 @@ def as_events(events) -> np.ndarray:
         return array
     out = np.empty(array.shape[0], dtype=EVENT_DTYPE)
     for name in EVENT_FIELDS:
-        column = array[name]
-        if not (np.issubdtype(column.dtype, np.integer) or np.issubdtype(column.dtype, np.bool_)):
-            if column.size and not np.all(np.equal(np.mod(column, 1), 0)):
-                raise ValueError(f"field {name!r} must hold whole numbers (got dtype {column.dtype})")
-        out[name] = column
+        _set_field(out, name, array[name])
     return out
+
+
+def _set_field(events: np.ndarray, name: str, column: np.ndarray) -> None:
+    """Copy ``column`` into integer field ``name``, refusing fractional values."""
+    if column.size and not (np.issubdtype(column.dtype, np.integer) or np.issubdtype(column.dtype, np.bool_)):
+        if not np.all(np.equal(np.mod(column, 1), 0)):
+            raise ValueError(f"field {name!r} must hold whole numbers (got dtype {column.dtype})")
+    events[name] = column

@@ -63,7 +63,7 @@ def _subset(labels, per_class: int, seed: int) -> np.ndarray:
 
 def run(args) -> int:
     from evlearn.datasets.nmnist import SENSOR_SIZE
-    from evlearn.feast.data import list_samples, load_folder
+    from evlearn.feast.data import load_folder
     from evlearn.feast.layer import FEAST
     from evlearn.feast.plots import diagnostics, plot_diagnostics, plot_weights
     from evlearn.feast.readout import (classification_report, count_frame_features, feature_histogram,
@@ -75,8 +75,8 @@ def run(args) -> int:
     folder = find_samples(args.data)
     out = Path(args.out)
     progress = not args.no_progress
-    _, classes = list_samples(folder)
     streams, labels = load_folder(folder, progress=progress)
+    classes = sorted(set(labels.tolist()))  # as list_samples names them, without listing the folder again
     if len(streams) > 200:  # the shared subset: a small balanced slice keeps the demo under a minute
         keep = _subset(labels, 12, args.seed)
         streams, labels = [streams[i] for i in keep], labels[keep]
