@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import copy
-import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from evlearn.cli.main import main
-from evlearn.continual.runner import BenchConfig, as_config, run_benchmark, validate
+from evlearn.continual.runner import as_config, run_benchmark, validate
 from evlearn.io import read_json
 
 TINY = {

@@ -8,7 +8,7 @@ import torch
 from evlearn.continual.backbones import BACKBONES, default_device, make_backbone, register_backbone
 from evlearn.continual.data import synthetic_blobs
 from evlearn.continual.scenarios import split_scenario
-from evlearn.continual.strategies import (STRATEGIES, EWC, ExperienceReplay, Strategy, as_float_tensor,
+from evlearn.continual.strategies import (STRATEGIES, ExperienceReplay, Strategy, as_float_tensor,
                                           make_strategy, register_strategy)
 
 OPTIONS = {"er": {"memory_size": 20}, "ewc": {"ewc_lambda": 100.0}}

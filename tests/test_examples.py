@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from evlearn.datasets.nmnist import read_nmnist
 

@@ -1,4 +1,6 @@
 """Slicing, crop, downsample, refractory period and denoise: kernels vs NumPy references vs tonic."""
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -9,20 +11,12 @@ from evlearn.functional.denoise import denoise, denoise_mask_reference
 from evlearn.functional.refractory import refractory_mask_reference, refractory_period
 from evlearn.functional.slicing import slice_by_time, time_window
 from evlearn.functional.spatial import crop, downsample, downsample_size
+from event_strategies import event_streams
 
 tonic = pytest.importorskip("tonic")
 
 
-@st.composite
-def streams(draw, min_events=0, max_events=80, max_side=7, t_min=0, t_max=5_000):
-    width = draw(st.integers(1, max_side))
-    height = draw(st.integers(1, max_side))
-    n_pol = draw(st.integers(1, 2))
-    n = draw(st.integers(min_events, max_events))
-    ints = lambda hi: st.lists(st.integers(0, hi), min_size=n, max_size=n)  # noqa: E731
-    x, y, p = draw(ints(width - 1)), draw(ints(height - 1)), draw(ints(n_pol - 1))
-    t = sorted(draw(st.lists(st.integers(t_min, t_max), min_size=n, max_size=n)))
-    return make_events(x, y, t, p), (width, height, n_pol)
+streams = functools.partial(event_streams, max_events=80, max_side=7, t_max=5_000)
 
 
 @pytest.fixture(scope="module")

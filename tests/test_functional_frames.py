@@ -1,28 +1,16 @@
 """count_frame: numba kernel vs NumPy reference, vs tonic's ToFrame, and input checks."""
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
 
 from evlearn.datasets.nmnist import read_nmnist
 from evlearn.events import NMNIST_SENSOR, make_events
 from evlearn.functional.frames import count_frame, count_frame_reference, count_frames
-
-
-@st.composite
-def streams(draw, max_events=60):
-    width = draw(st.integers(1, 6))
-    height = draw(st.integers(1, 6))
-    n_pol = draw(st.integers(1, 2))
-    n = draw(st.integers(0, max_events))
-    x = draw(st.lists(st.integers(0, width - 1), min_size=n, max_size=n))
-    y = draw(st.lists(st.integers(0, height - 1), min_size=n, max_size=n))
-    p = draw(st.lists(st.integers(0, n_pol - 1), min_size=n, max_size=n))
-    t = sorted(draw(st.lists(st.integers(0, 10_000), min_size=n, max_size=n)))
-    return make_events(x, y, t, p), (width, height, n_pol)
+from event_strategies import event_streams
 
 
 @settings(max_examples=60, deadline=None)
-@given(streams())
+@given(event_streams())
 def test_count_frame_matches_reference(case):
     events, size = case
     frame = count_frame(events, size)

@@ -1,4 +1,6 @@
 """Time surfaces: numba kernels vs pure NumPy references (hypothesis) vs tonic on real N-MNIST."""
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -7,6 +9,7 @@ from evlearn.datasets.nmnist import read_nmnist
 from evlearn.events import NMNIST_SENSOR, make_events
 from evlearn.functional.global_time_surface import global_time_surfaces, global_time_surfaces_reference
 from evlearn.functional.local_time_surface import local_time_surfaces, local_time_surfaces_reference
+from event_strategies import event_streams
 
 tonic = pytest.importorskip("tonic")
 
@@ -15,16 +18,7 @@ tonic = pytest.importorskip("tonic")
 RTOL, ATOL = 1e-12, 1e-300
 
 
-@st.composite
-def streams(draw, min_events=0, max_events=60, max_side=6, t_max=20_000):
-    width = draw(st.integers(1, max_side))
-    height = draw(st.integers(1, max_side))
-    n_pol = draw(st.integers(1, 2))
-    n = draw(st.integers(min_events, max_events))
-    ints = lambda hi: st.lists(st.integers(0, hi), min_size=n, max_size=n)  # noqa: E731
-    x, y, p = draw(ints(width - 1)), draw(ints(height - 1)), draw(ints(n_pol - 1))
-    t = sorted(draw(st.lists(st.integers(0, t_max), min_size=n, max_size=n)))
-    return make_events(x, y, t, p), (width, height, n_pol)
+streams = functools.partial(event_streams, t_max=20_000)
 
 
 taus = st.sampled_from([1.0, 37.0, 500.0, 5_000.0, 1e6])
