@@ -10,9 +10,10 @@ curves over the events seen.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
+
+from feast_accuracy import shared_nmnist  # sibling script: one place finds the shared data
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "feast"
@@ -24,7 +25,7 @@ def main() -> int:
     from evlearn.feast.plots import diagnostics, plot_diagnostics, plot_weights
     from evlearn.io import run_record, write_json
 
-    data = Path(os.environ.get("EVLEARN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "nmnist-small"
+    data = shared_nmnist()
     streams, _ = load_folder(data / "Train")
     layer = FEAST(random_state=0).fit(streams)
     plot_weights(layer, OUT / "weights.png")

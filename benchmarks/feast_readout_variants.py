@@ -9,11 +9,12 @@ shifted copies of the training samples, and appending the count frames.
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
+
+from feast_accuracy import shared_nmnist  # sibling script: one place finds the shared data
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "feast"
@@ -46,7 +47,7 @@ def main() -> int:
     from evlearn.feast.readout import count_frame_features, make_classifier, stratified_folds
     from evlearn.io import run_record, write_csv, write_json
 
-    data = Path(os.environ.get("EVLEARN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "nmnist-small"
+    data = shared_nmnist()
     train, y = load_folder(data / "Train")
     fold = stratified_folds(y, 5, 0)
     per_fold = []

@@ -11,13 +11,14 @@ kernel's design buys.
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from numba import njit
+
+from feast_accuracy import shared_nmnist  # sibling script: one place finds the shared data
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "feast"
@@ -66,7 +67,7 @@ def main() -> int:
     from evlearn.feast.data import load_folder
     from evlearn.io import run_record, write_csv, write_json
 
-    data = Path(os.environ.get("EVLEARN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "nmnist-small"
+    data = shared_nmnist()
     streams, _ = load_folder(data / "Test")
     n = sum(s.size for s in streams)
     small = [s[:600] for s in streams[:5]]  # the NumPy reference is slow: 3000 events

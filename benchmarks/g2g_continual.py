@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from evlearn.config import read_config_file
-from evlearn.io import read_json, run_record, save_figure, write_csv, write_json, write_text
+from evlearn.io import run_record, save_figure, write_csv, write_json, write_text
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ("average_accuracy", "average_forgetting", "bwt", "fwt", "train_seconds")

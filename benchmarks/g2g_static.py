@@ -82,10 +82,10 @@ def load_config(path) -> StaticConfig:
 def _nmnist_frames(folder) -> tuple[np.ndarray, np.ndarray]:
     from evlearn.datasets.folder import NMNISTFolder
     from evlearn.events import NMNIST_SENSOR
-    from evlearn.functional.frames import count_frame
+    from evlearn.functional.frames import count_frames
 
     ds = NMNISTFolder(folder)
-    frames = np.stack([count_frame(ds[i][0], NMNIST_SENSOR) for i in range(len(ds))])
+    frames = count_frames([events for events, _ in ds], NMNIST_SENSOR)
     return frames.reshape(len(ds), -1).astype(np.float32), ds.targets
 
 

@@ -77,18 +77,13 @@ def nmnist_frames(root: Path, holdout: float, seed: int = 0):
     The shared subset has only 50 test recordings, so a stratified ``holdout``
     fraction of Train is moved to the test set (fixed seed).
     """
-    from evlearn.datasets.nmnist import read_nmnist
+    from evlearn.datasets.folder import NMNISTFolder
     from evlearn.events import NMNIST_SENSOR
-    from evlearn.functional.frames import count_frame
+    from evlearn.functional.frames import count_frames
 
     def split(name):
-        X, y = [], []
-        for folder in sorted((root / name).iterdir()):
-            if folder.is_dir():
-                for path in sorted(folder.glob("*.bin")):
-                    X.append(count_frame(read_nmnist(path), NMNIST_SENSOR))
-                    y.append(int(folder.name))
-        return np.stack(X), np.asarray(y, dtype=np.int64)
+        folder = NMNISTFolder(root, split=name.lower())
+        return count_frames([events for events, _ in folder], NMNIST_SENSOR), np.asarray(folder.targets, dtype=np.int64)
 
     Xtr, ytr = split("Train")
     Xte, yte = split("Test")
