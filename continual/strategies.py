@@ -103,10 +103,6 @@ def as_float_tensor(X, device=None) -> torch.Tensor:
     return tensor
 
 
-def _to_numpy(X) -> np.ndarray:
-    return X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
-
-
 class Strategy:
     """Naive fine-tuning and the base of every strategy: the loop and its hooks.
 

@@ -30,14 +30,3 @@ def load_folder(root, *, progress: bool = False, desc: str = "reading") -> tuple
     streams = [read_nmnist(path) for path, _ in progress_bar(samples, progress, desc=desc, total=len(samples))]
     return streams, np.array([label for _, label in samples])
 
-
-def split_per_class(labels, n_test_per_class: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, test) holding out ``n_test_per_class`` samples of each class."""
-    labels = np.asarray(labels)
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for label in np.unique(labels):
-        idx = rng.permutation(np.flatnonzero(labels == label))
-        test.extend(idx[:n_test_per_class])
-        train.extend(idx[n_test_per_class:])
-    return np.sort(np.array(train, dtype=int)), np.sort(np.array(test, dtype=int))
