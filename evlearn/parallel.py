@@ -1,0 +1,201 @@
+"""Run independent tasks serially or on Dask: the one module of evlearn that talks to Dask.
+
+A part describes its work as a list of tasks (picklable values that carry their
+own seeds) and a module-level function ``fn(task)``, or ``fn(task, shared)`` when
+every task needs the same large object (a fitted model, a data set), which is
+then sent to each worker once. Results come back in task order, so they never
+depend on the number of workers or on the order in which tasks finish::
+
+    from evlearn.parallel import Executor, run_tasks
+
+    squares = run_tasks(pow2, [1, 2, 3], scheduler="local", n_workers=2)   # one-off
+
+    with Executor("tcp://head:8786") as executor:                          # reused
+        first = executor.map(extract_partition, partitions, shared=model, progress=True)
+
+``scheduler`` is ``"none"`` (in-process loop), ``"local"`` (a
+``dask.distributed.LocalCluster`` of ``n_workers`` processes with one thread
+each) or the address of a running scheduler (``tcp://host:8786``). Dask is
+imported only when a scheduler other than ``"none"`` is used. Task functions run
+on workers: they write their own files (atomically) and return small results.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Callable, Iterable, Sequence
+
+from evlearn.progress import progress_bar
+
+NONE, LOCAL = "none", "local"
+_ADDRESS_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
+_NO_SHARED = object()
+
+
+def check_scheduler(scheduler: str) -> str:
+    """``"none"``, ``"local"`` or a scheduler address (``tcp://host:port``, ``host:port``)."""
+    text = str(scheduler).strip()
+    if text in (NONE, LOCAL) or text.startswith(_ADDRESS_SCHEMES):
+        return text
+    host, _, port = text.rpartition(":")
+    if host and port.isdigit():
+        return f"tcp://{text}"
+    raise ValueError(f"scheduler must be 'none', 'local' or an address like tcp://host:8786, got {scheduler!r}")
+
+
+def task_seeds(seed: int, n_tasks: int) -> list[int]:
+    """Independent seeds for ``n_tasks`` tasks, derived from one run ``seed`` (NumPy SeedSequence).
+
+    Task ``i`` gets the same seed whatever the number of tasks after it or of workers.
+    """
+    import numpy as np
+
+    return [int(s.generate_state(1, np.uint32)[0]) for s in np.random.SeedSequence(seed).spawn(n_tasks)]
+
+
+def partitions(items: Sequence, size: int) -> list[list]:
+    """``items`` cut into consecutive lists of at most ``size`` (the last may be shorter)."""
+    if int(size) < 1:
+        raise ValueError(f"partition size must be >= 1, got {size}")
+    items = list(items)
+    return [items[i:i + size] for i in range(0, len(items), int(size))]
+
+
+class Executor:
+    """Serial loop or Dask client behind one ``map``; a context manager that owns its cluster.
+
+    ``connect_timeout_s`` bounds the wait for a scheduler address that does not
+    answer: the error is a ``ValueError`` naming the address, not a hang.
+    """
+
+    def __init__(self, scheduler: str = NONE, n_workers: int | None = None, *, connect_timeout_s: float = 5.0):
+        self.scheduler = check_scheduler(scheduler)
+        if n_workers is not None and (int(n_workers) != n_workers or n_workers < 1):
+            raise ValueError(f"n_workers must be an integer >= 1, got {n_workers!r}")
+        if n_workers is not None and self.scheduler not in (NONE, LOCAL):
+            raise ValueError("n_workers applies to a local cluster only; a scheduler at an address "
+                             "has the workers started with `dask worker`")
+        self.n_workers_wanted = n_workers
+        self.connect_timeout_s = connect_timeout_s
+        self.client = None
+        self._cluster = None
+
+    # ------------------------------------------------------------ life cycle
+    def __enter__(self) -> "Executor":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
+
+    def start(self) -> "Executor":
+        if self.scheduler == NONE or self.client is not None:
+            return self
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ValueError(f"scheduler {self.scheduler!r} needs Dask: pip install dask distributed") from None
+        if self.scheduler == LOCAL:
+            self._cluster = LocalCluster(n_workers=self.n_workers_wanted or os.cpu_count() or 1,
+                                         threads_per_worker=1, processes=True, dashboard_address=":0",
+                                         silence_logs=logging.ERROR)
+            self.client = Client(self._cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout=f"{self.connect_timeout_s}s")
+            except (OSError, TimeoutError) as err:
+                raise ValueError(f"no Dask scheduler answers at {self.scheduler} (waited "
+                                 f"{self.connect_timeout_s:g} s): {type(err).__name__}; start one with "
+                                 f"`dask scheduler` or use --scheduler local") from None
+        return self
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    # ------------------------------------------------------------ facts
+    @property
+    def is_serial(self) -> bool:
+        return self.scheduler == NONE
+
+    @property
+    def dashboard_link(self) -> str | None:
+        """URL of the Dask dashboard (served only where bokeh is installed), or None when serial."""
+        return None if self.client is None else self.client.dashboard_link
+
+    @property
+    def n_workers(self) -> int:
+        """Workers connected now (1 when serial)."""
+        if self.client is None:
+            return 1
+        return len(self.client.scheduler_info()["workers"])
+
+    # ------------------------------------------------------------ work
+    def map(self, fn: Callable, tasks: Iterable, *, shared: Any = _NO_SHARED, progress: bool = False,
+            desc: str | None = None, on_result: Callable[[int, Any], None] | None = None) -> list:
+        """``[fn(task) or fn(task, shared) for task in tasks]``, on this executor's workers.
+
+        ``on_result(i, result)`` is called in the calling process as each task
+        finishes (in completion order), e.g. to record progress durably. The
+        first task that raises cancels the others and its exception is raised
+        here; a task whose worker dies is run again on another worker.
+        """
+        tasks = list(tasks)
+        if self.is_serial:
+            return self._map_serial(fn, tasks, shared, progress, desc, on_result)
+        if self.client is None:
+            self.start()
+        return self._map_dask(fn, tasks, shared, progress, desc, on_result)
+
+    @staticmethod
+    def _map_serial(fn, tasks, shared, progress, desc, on_result) -> list:
+        results = []
+        for i, task in enumerate(progress_bar(tasks, progress, desc=desc, unit="task", total=len(tasks))):
+            result = fn(task) if shared is _NO_SHARED else fn(task, shared)
+            if on_result is not None:
+                on_result(i, result)
+            results.append(result)
+        return results
+
+    def _map_dask(self, fn, tasks, shared, progress, desc, on_result) -> list:
+        from distributed import as_completed
+
+        if not tasks:
+            return []
+        kwargs = {}
+        if shared is not _NO_SHARED:   # sent once to every worker, then passed by reference
+            kwargs["shared"] = self.client.scatter(shared, broadcast=True, hash=False)
+        futures = self.client.map(_call, [fn] * len(tasks), tasks, pure=False, **kwargs)
+        index = {future.key: i for i, future in enumerate(futures)}
+        results: list = [None] * len(tasks)
+        bar = progress_bar(None, progress, desc=desc, unit="task", total=len(tasks))
+        try:
+            for future in as_completed(futures):
+                result = future.result()          # re-raises the task's exception here
+                i = index[future.key]
+                results[i] = result
+                if on_result is not None:
+                    on_result(i, result)
+                bar.update(1)
+        except BaseException:
+            self.client.cancel(futures)
+            raise
+        finally:
+            bar.close()
+        return results
+
+
+def _call(fn, task, shared=_NO_SHARED):
+    return fn(task) if shared is _NO_SHARED else fn(task, shared)
+
+
+def run_tasks(fn: Callable, tasks: Iterable, *, scheduler: str = NONE, n_workers: int | None = None,
+              shared: Any = _NO_SHARED, progress: bool = False, desc: str | None = None) -> list:
+    """One-off :meth:`Executor.map`: start the scheduler, run ``tasks``, close it; results in task order."""
+    with Executor(scheduler, n_workers) as executor:
+        return executor.map(fn, tasks, shared=shared, progress=progress, desc=desc)
