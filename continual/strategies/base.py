@@ -1,0 +1,290 @@
+"""The one training loop every strategy shares, its hooks, and the strategy registry.
+
+Following Avalanche (Lomonaco et al. 2021, arXiv 2104.00405), a strategy is the
+standard supervised loop plus a few overridden hooks. During training the
+current minibatch lives on the strategy (``mb_x``, ``mb_y``, ``mb_task``,
+``mb_index``, ``mb_output``, ``loss``) so hooks take no arguments::
+
+    train_task(task)
+      before_training_exp(task)
+      training_data(task) -> (X, y, task ids)      # Joint: everything seen so far
+      for each epoch:  before_training_epoch()
+        for each minibatch:
+          before_forward()                          # ER: append a replay batch
+          mb_output = forward(mb_x, mb_task); after_forward()
+          loss = criterion() + penalty()            # EWC, LwF: regularisers
+          before_backward(); backward; optimizer step; after_update()
+        after_training_epoch()
+      after_training_exp(task)                      # EWC: Fisher; ER: nothing
+
+Methods with their own loop (SHARP: contrastive loss, kNN read-out) override
+``train_task(task)`` and ``predict(X, classes=None)`` and keep the rest of the
+contract: ``state_dict``/``load_state_dict`` (checkpoint after each task) and
+``memory_bytes`` (stored replay data).
+"""
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from evlearn.continual.backbones import default_device, load_plugins
+from evlearn.progress import progress_bar
+
+STRATEGIES: dict[str, type] = {}
+
+
+def register_strategy(name: str) -> Callable[[type], type]:
+    """Class decorator: make the strategy usable by ``name`` in configs."""
+
+    def decorator(cls):
+        if name in STRATEGIES and STRATEGIES[name] is not cls:
+            raise ValueError(f"strategy {name!r} is already registered")
+        STRATEGIES[name] = cls
+        cls.name = name
+        return cls
+
+    return decorator
+
+
+def get_strategy_class(name: str) -> type:
+    if name not in STRATEGIES:
+        load_plugins()
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; known: {sorted(STRATEGIES)}")
+    return STRATEGIES[name]
+
+
+def strategy_parameters(name: str) -> set[str]:
+    """Keyword arguments the strategy ``name`` accepts (its own and the base ones)."""
+    params = set()
+    for klass in get_strategy_class(name).__mro__:
+        if klass is object or "__init__" not in vars(klass):
+            continue
+        for p in inspect.signature(klass.__init__).parameters.values():
+            if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD:
+                params.add(p.name)
+    params.discard("self")
+    params.discard("model")
+    return params
+
+
+def make_strategy(name: str, model: nn.Module, **kwargs) -> "Strategy":
+    """Build strategy ``name`` around ``model``; unknown options are a ValueError."""
+    cls = get_strategy_class(name)
+    unknown = sorted(set(kwargs) - strategy_parameters(name))
+    if unknown:
+        raise ValueError(f"strategy {name!r}: unknown option(s) {unknown}; "
+                         f"valid: {sorted(strategy_parameters(name))}")
+    return cls(model, **kwargs)
+
+
+def as_float_tensor(X, device=None) -> torch.Tensor:
+    """Inputs as a float32 tensor; ``uint8`` data (images, quantised codes) is scaled to [0, 1]."""
+    if isinstance(X, torch.Tensor):
+        tensor = X
+    else:
+        tensor = torch.from_numpy(np.ascontiguousarray(X))
+    if tensor.dtype == torch.uint8:
+        tensor = tensor.to(device=device, dtype=torch.float32).div_(255.0)
+    else:
+        tensor = tensor.to(device=device, dtype=torch.float32)
+    return tensor
+
+
+class Strategy:
+    """The base of every strategy: the loop and its hooks (with no hook overridden: fine-tuning).
+
+    Parameters (shared by all strategies; the runner fills them from the config):
+    ``epochs`` per task, ``batch_size``, ``lr``, ``optimizer`` ("sgd" or "adam"),
+    ``momentum``, ``weight_decay``, ``device`` (None/"auto": CUDA if available),
+    ``seed`` (minibatch order and buffer sampling), ``progress`` (epoch bars).
+    The optimizer is rebuilt at the start of every task (Avalanche's default).
+    """
+
+    name = "strategy"      # set by @register_strategy
+    paper = ""             # the method's reference, recorded in each run.json
+
+    def __init__(self, model: nn.Module, *, epochs: int = 1, batch_size: int = 32, lr: float = 0.01,
+                 optimizer: str = "sgd", momentum: float = 0.0, weight_decay: float = 0.0,
+                 device=None, seed: int = 0, progress: bool = False):
+        if optimizer not in ("sgd", "adam"):
+            raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
+        if int(epochs) < 1 or int(batch_size) < 1 or not float(lr) > 0:
+            raise ValueError(f"epochs and batch_size must be >= 1 and lr > 0; got {epochs}, {batch_size}, {lr}")
+        self.device = default_device(device)
+        self.model = model.to(self.device)
+        self.epochs = int(epochs)
+        self.batch_size = int(batch_size)
+        self.lr = float(lr)
+        self.optimizer_name = optimizer
+        self.momentum = float(momentum)
+        self.weight_decay = float(weight_decay)
+        self.seed = seed
+        self.progress = progress
+        self.rng = np.random.default_rng(seed)
+        self.task_classes: dict[int, tuple[int, ...]] = {}
+        self.mode = "class"
+        self.current_task = None
+        self.optimizer = None
+        self.n_classes = _output_size(self.model)
+
+    # ----------------------------------------------------------- the loop
+    def train_task(self, task) -> "Strategy":
+        """Train on one task (in place) and return self."""
+        self.current_task = task
+        self.mode = task.mode
+        self.task_classes[int(task.task_id)] = tuple(int(c) for c in task.classes)
+        self.before_training_exp(task)
+        X_raw, y, t = self.training_data(task)
+        self.train_raw, self.train_y = X_raw, y
+        X = as_float_tensor(X_raw, self.device)
+        y_t = torch.as_tensor(y, dtype=torch.long, device=self.device)
+        t_t = torch.as_tensor(t, dtype=torch.long, device=self.device)
+        self.optimizer = self.make_optimizer()
+        n = len(y)
+        epochs = progress_bar(range(self.epochs), self.progress, desc=f"{self.name} task {task.task_id}",
+                              unit="epoch")
+        for self.epoch in epochs:
+            self.model.train()
+            self.before_training_epoch()
+            order = torch.from_numpy(self.rng.permutation(n)).to(self.device)
+            for start in range(0, n, self.batch_size):
+                index = order[start:start + self.batch_size]
+                self.mb_index = index
+                self.mb_x, self.mb_y, self.mb_task = X[index], y_t[index], t_t[index]
+                self.before_forward()
+                self.mb_output = self.forward(self.mb_x, self.mb_task)
+                self.after_forward()
+                self.loss = self.criterion() + self.penalty()
+                self.before_backward()
+                self.optimizer.zero_grad(set_to_none=True)
+                self.loss.backward()
+                self.optimizer.step()
+                self.after_update()
+            if not torch.isfinite(self.loss.detach()):  # once per epoch: no per-step device sync
+                raise ValueError(f"{self.name}: the loss became {float(self.loss.detach())} in task {task.task_id}, "
+                                 f"epoch {self.epoch}; lower the learning rate or the penalty weight")
+            self.after_training_epoch()
+        self.after_training_exp(task)
+        self.train_raw = self.train_y = None
+        self.mb_x = self.mb_y = self.mb_task = self.mb_output = self.mb_index = self.loss = None
+        return self
+
+    def make_optimizer(self) -> torch.optim.Optimizer:
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        if self.optimizer_name == "adam":
+            return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+        return torch.optim.SGD(params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay)
+
+    def training_data(self, task):
+        """(X, y, task ids) to train on for ``task``: by default the task's own data."""
+        return task.X_train, task.y_train, np.full(len(task.y_train), task.task_id, dtype=np.int64)
+
+    def forward(self, x: torch.Tensor, task_ids: torch.Tensor | None = None) -> torch.Tensor:
+        """Logits; in task-incremental mode, classes outside each sample's task are masked out."""
+        logits = self.model(x)
+        if self.mode == "task" and task_ids is not None:
+            logits = logits.masked_fill(~self._task_mask(task_ids), float("-inf"))
+        return logits
+
+    def criterion(self) -> torch.Tensor:
+        return F.cross_entropy(self.mb_output, self.mb_y)
+
+    def penalty(self) -> torch.Tensor | float:
+        """Regulariser added to the loss (EWC, LwF); 0 for plain fine-tuning."""
+        return 0.0
+
+    # ----------------------------------------------------------- hooks
+    def before_training_exp(self, task): pass
+    def before_training_epoch(self): pass
+    def before_forward(self): pass
+    def after_forward(self): pass
+    def before_backward(self): pass
+    def after_update(self): pass
+    def after_training_epoch(self): pass
+    def after_training_exp(self, task): pass
+
+    # ----------------------------------------------------------- inference
+    @torch.no_grad()
+    def predict(self, X, classes=None, batch_size: int = 1024) -> np.ndarray:
+        """Predicted labels for ``X``; with ``classes`` only those labels can be predicted."""
+        self.model.eval()
+        allowed = None
+        if classes is not None:
+            allowed = torch.zeros(self.n_classes, dtype=torch.bool, device=self.device)
+            allowed[list(classes)] = True
+        out = []
+        for start in range(0, len(X), batch_size):
+            logits = self.model(as_float_tensor(X[start:start + batch_size], self.device))
+            if allowed is not None:
+                logits = logits.masked_fill(~allowed, float("-inf"))
+            out.append(logits.argmax(1).cpu())
+        return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.int64)
+
+    def evaluate(self, task) -> float:
+        """Accuracy on ``task``'s test set (task-incremental: among the task's classes)."""
+        classes = task.classes if task.mode == "task" else None
+        if task.n_test == 0:
+            return float("nan")
+        return float(np.mean(self.predict(task.X_test, classes=classes) == task.y_test))
+
+    # ----------------------------------------------------------- accounting and state
+    def memory_bytes(self) -> int:
+        """Bytes of stored replay data (inputs, activations, labels); 0 without replay."""
+        return 0
+
+    def extra_state(self) -> dict:
+        """Method-specific state for checkpoints: tensors, numbers, strings, lists, dicts only."""
+        return {}
+
+    def load_extra_state(self, state: dict) -> None:
+        pass
+
+    def state_dict(self) -> dict:
+        return {
+            "model": self.model.state_dict(),
+            "rng": self.rng.bit_generator.state,
+            "torch_rng": torch.get_rng_state(),
+            "task_classes": {int(k): list(v) for k, v in self.task_classes.items()},
+            "mode": self.mode,
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.rng.bit_generator.state = state["rng"]
+        torch.set_rng_state(state["torch_rng"])
+        self.task_classes = {int(k): tuple(v) for k, v in state["task_classes"].items()}
+        self.mode = state["mode"]
+        self.load_extra_state(state["extra"])
+
+    # ----------------------------------------------------------- helpers
+    def _task_mask(self, task_ids: torch.Tensor) -> torch.Tensor:
+        n_ids = max(self.task_classes) + 1
+        mask = torch.zeros(n_ids, self.n_classes, dtype=torch.bool, device=self.device)
+        for tid, classes in self.task_classes.items():
+            mask[tid, list(classes)] = True
+        return mask[task_ids]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr})"
+
+
+def label_bytes(n_classes: int) -> int:
+    """Bytes of the smallest unsigned integer holding a class label."""
+    return int(np.min_scalar_type(max(int(n_classes) - 1, 0)).itemsize)
+
+
+def _output_size(model: nn.Module) -> int:
+    head = getattr(model, "head", None)
+    if isinstance(head, nn.Linear):
+        return head.out_features
+    n = getattr(model, "n_classes", None)
+    if n is None:
+        raise ValueError("backbone needs a linear `head` or an `n_classes` attribute")
+    return int(n)

@@ -1,0 +1,64 @@
+"""Learning without Forgetting (Li & Hoiem 2016): distillation from the previous model in ``penalty()``."""
+from __future__ import annotations
+
+import copy
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from evlearn.continual.strategies.base import Strategy, register_strategy
+
+
+@register_strategy("lwf")
+class LwF(Strategy):
+    """Learning without Forgetting: distil the previous model's outputs on new data.
+
+    Li & Hoiem, "Learning without Forgetting", ECCV 2016 / TPAMI 2017 (arXiv
+    1606.09282). While training task k the loss adds
+    ``alpha * T^2 * KL(softmax(old/T) || softmax(new/T))`` over the logits of
+    the classes seen before task k, with the frozen model from the end of task k-1.
+    """
+
+    paper = "Li & Hoiem 2016, Learning without Forgetting (arXiv 1606.09282)"
+
+    def __init__(self, model, *, alpha: float = 1.0, temperature: float = 2.0, **kwargs):
+        super().__init__(model, **kwargs)
+        if float(alpha) < 0 or not float(temperature) > 0:
+            raise ValueError(f"lwf: alpha must be >= 0 and temperature > 0; got {alpha}, {temperature}")
+        self.alpha = float(alpha)
+        self.temperature = float(temperature)
+        self.old_model: nn.Module | None = None
+        self.old_classes: list[int] = []
+
+    def penalty(self):
+        if self.old_model is None or not self.old_classes or self.alpha == 0:
+            return 0.0
+        with torch.no_grad():
+            old = self.old_model(self.mb_x)[:, self.old_classes]
+        new = self.model(self.mb_x)[:, self.old_classes] if self.mode == "task" else \
+            self.mb_output[:, self.old_classes]
+        T = self.temperature
+        kd = F.kl_div(F.log_softmax(new / T, 1), F.log_softmax(old / T, 1), log_target=True,
+                      reduction="batchmean")
+        return self.alpha * T * T * kd
+
+    def after_training_exp(self, task):
+        self.old_model = copy.deepcopy(self.model).eval()
+        for p in self.old_model.parameters():
+            p.requires_grad_(False)
+        self.old_classes = sorted({c for classes in self.task_classes.values() for c in classes})
+
+    def extra_state(self):
+        return {"old_model": None if self.old_model is None else self.old_model.state_dict(),
+                "old_classes": list(self.old_classes)}
+
+    def load_extra_state(self, state):
+        self.old_classes = list(state["old_classes"])
+        if state["old_model"] is None:
+            self.old_model = None
+        else:
+            self.old_model = copy.deepcopy(self.model).eval()
+            self.old_model.load_state_dict(state["old_model"])
+            for p in self.old_model.parameters():
+                p.requires_grad_(False)
