@@ -41,18 +41,27 @@ def validate_events(events, sensor_size=None, *, name: str = "events") -> np.nda
         )
     if sensor_size is not None:
         size = check_sensor_size(sensor_size)
-        for field, limit, label in (("x", size.width, "width"), ("y", size.height, "height"), ("p", size.polarities, "polarities")):
-            column = ev[field]
-            if column.min() >= 0 and column.max() < limit:  # fast path; the mask only on failure
-                continue
-            bad = (column < 0) | (column >= limit)
-            if bad.any():
-                i = _first(bad)
-                raise ValueError(
-                    f"{name}: {field}={column[i]} at event {i} is outside the sensor "
-                    f"({label}={limit}, valid 0..{limit - 1})"
-                )
+        check_fields_in_range(ev, (("x", 0, size.width, "width"), ("y", 0, size.height, "height"),
+                                   ("p", 0, size.polarities, "polarities")), name=name)
     return ev
+
+
+def check_fields_in_range(ev: np.ndarray, limits, *, name: str = "events") -> None:
+    """Check ``low <= ev[field] < high`` for each ``(field, low, high, label)`` of ``limits``.
+
+    Raises ValueError naming the first offending event.
+    """
+    if ev.size == 0:
+        return
+    for field, low, high, label in limits:
+        column = ev[field]
+        if column.min() >= low and column.max() < high:  # fast path; the mask only on failure
+            continue
+        i = _first((column < low) | (column >= high))
+        raise ValueError(
+            f"{name}: {field}={column[i]} at event {i} is outside the sensor "
+            f"({label}={high}, valid {low}..{high - 1})"
+        )
 
 
 def check_sensor_size(sensor_size) -> SensorSize:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+LARGE_MODEL_BYTES = 100_000_000  # above this `feast fit` warns before reading any recording
 DEFAULTS = {"neurons": "64", "radius": 4, "tau_ms": 30.0, "grid": 4, "layers": 1, "seed": 0, "epochs": 1}
 
 
@@ -91,16 +93,23 @@ def build_model(layers: int = 1, neurons="64", radius: int = 4, tau_ms: float = 
 
 
 def run_fit(args) -> int:
-    from evlearn.feast.data import load_folder
-    from evlearn.feast.persistence import save_model
+    from evlearn.feast.data import list_samples, load_folder
+    from evlearn.feast.persistence import estimate_model_bytes, save_model
 
     progress = not args.no_progress
     model = build_model(args.layers, args.neurons, args.radius, args.tau, args.grid, args.epochs, args.seed)
-    # validate the parameters before reading any file
-    if hasattr(model.features, "_build"):
-        model.features._build()
-    else:
-        model.features._check_params()
+    # validate the parameters and the folder layout before reading any recording
+    layers = model.features._build() if hasattr(model.features, "_build") else [model.features]
+    width, height, _ = layers[0]._check_params()
+    if args.grid > min(width, height):
+        raise ValueError(f"--grid {args.grid} gives read-out cells smaller than a pixel on the "
+                         f"{width}x{height} sensor; use at most {min(width, height)} (default: {DEFAULTS['grid']})")
+    _, classes = list_samples(args.train)
+    size = estimate_model_bytes(model, len(classes))
+    if size > LARGE_MODEL_BYTES:
+        print(f"evlearn feast fit: warning: the model will hold about {size / 1e6:.0f} MB of arrays "
+              f"({model.features.n_neurons if len(layers) == 1 else args.neurons} neurons); learning time "
+              "grows in proportion", file=sys.stderr)
     start = time.perf_counter()
     streams, labels = load_folder(args.train, progress=progress, desc="reading")
     if len(np.unique(labels)) < 2:
@@ -113,7 +122,7 @@ def run_fit(args) -> int:
     print(f"fitted FEAST ({len(layers)} layer(s), {model.features_.n_features_out_} output features) on "
           f"{len(streams)} recordings, {sum(s.size for s in streams)} events in {time.perf_counter() - start:.1f} s")
     print(f"  unmatched events during learning: {missed:.2%}; training accuracy of the read-out: {train_accuracy:.3f}")
-    print(f"  wrote {args.out}")
+    print(f"  wrote {args.out} ({Path(args.out).stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -134,10 +143,18 @@ def run_evaluate(args) -> int:
     model = _load_classifier(args.model)
     progress = not args.no_progress
     streams, labels = load_folder(args.test, progress=progress, desc="reading")
+    known = set(map(str, model.classes_))
+    unknown = sorted(set(labels.tolist()) - known)
+    if unknown:  # those recordings can only be counted wrong: say so rather than print a bare low accuracy
+        n_unknown = int(np.isin(labels, unknown).sum())
+        print(f"evlearn feast evaluate: warning: {n_unknown} of {labels.size} recordings of {args.test} have "
+              f"classes the model never saw ({', '.join(unknown)}; it knows {', '.join(sorted(known))}); "
+              "they count as wrong", file=sys.stderr)
     predicted = model.predict(streams, progress=progress)
-    classes = sorted(set(map(str, model.classes_)) | set(labels.tolist()))
+    classes = sorted(known | set(labels.tolist()))
     report = classification_report(labels, predicted, classes)
-    report.update(model=str(args.model), test=str(args.test))
+    report.update(model=str(args.model), test=str(args.test), unknown_classes=unknown,
+                  n_samples_unknown_class=int(np.isin(labels, unknown).sum()))
     if args.json:
         print(json.dumps(report))
         return 0

@@ -173,6 +173,9 @@ class FEAST:
         empty for each one, weights and thresholds carry over.
         """
         streams = _as_stream_list(streams)
+        size = self._check_params()
+        # every stream is checked before learning starts, so a bad one leaves the layer as it was
+        streams = [validate_events(s, size, name=f"stream {i}") for i, s in enumerate(streams)]
         self._initialise()
         rng = np.random.default_rng(self.random_state)
         total = self.n_epochs * len(streams)

@@ -12,7 +12,7 @@ import numpy as np
 from evlearn.events import NMNIST_SENSOR
 from evlearn.feast.layer import FEAST, _as_stream_list
 from evlearn.progress import progress_bar
-from evlearn.validation import check_sensor_size
+from evlearn.validation import check_sensor_size, validate_events
 
 LAYER_PARAMS = ("n_neurons", "radius", "tau", "eta", "delta_i", "delta_e", "polarity", "inference")
 
@@ -67,12 +67,15 @@ class FEASTNetwork:
 
     def fit(self, streams, y=None, *, progress: bool = False):
         streams = _as_stream_list(streams)
-        self.layers_ = self._build()
-        current = streams
-        for i, layer in enumerate(self.layers_):
+        layers = self._build()
+        # every stream is checked before learning starts, so a bad one leaves the network as it was
+        size = layers[0].sensor_size
+        current = [validate_events(s, size, name=f"stream {i}") for i, s in enumerate(streams)]
+        for i, layer in enumerate(layers):
             layer.fit(current, progress=progress)
-            if i + 1 < len(self.layers_):
+            if i + 1 < len(layers):
                 current = [layer.transform(s) for s in progress_bar(current, progress, desc=f"layer {i} output")]
+        self.layers_ = layers
         return self
 
     def partial_fit(self, stream, y=None):

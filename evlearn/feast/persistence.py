@@ -42,19 +42,52 @@ def _restore_layer(prefix: str, params: dict, arrays, n_events_seen: int):
 
     layer = FEAST(**{**params, "sensor_size": tuple(params["sensor_size"])})
     layer._initialise()
-    weights = arrays[f"{prefix}weights"]
-    if weights.shape != layer.weights_.shape:
-        raise ValueError(f"weights of shape {weights.shape} do not fit the parameters (expected {layer.weights_.shape})")
-    layer.weights_ = np.array(weights, dtype=np.float64)
-    layer.thresholds_ = np.array(arrays[f"{prefix}thresholds"], dtype=np.float64)
+    n_out = layer.n_features_out_
+    layer.weights_ = checked_array(arrays, f"{prefix}weights", layer.weights_.shape, np.float64)
+    layer.thresholds_ = checked_array(arrays, f"{prefix}thresholds", (n_out,), np.float64)
     layer.n_events_seen_ = n_events_seen
+    events = checked_array(arrays, f"{prefix}events", (None,), np.int64)
     layer.history_ = {
-        "wins": np.array(arrays[f"{prefix}wins"], dtype=np.int64),
-        "events": arrays[f"{prefix}events"].tolist(),
-        "missed": arrays[f"{prefix}missed"].tolist(),
-        "thresholds": list(np.array(arrays[f"{prefix}threshold_trace"], dtype=np.float64)),
+        "wins": checked_array(arrays, f"{prefix}wins", (n_out,), np.int64),
+        "events": events.tolist(),
+        "missed": checked_array(arrays, f"{prefix}missed", events.shape, np.int64).tolist(),
+        "thresholds": list(checked_array(arrays, f"{prefix}threshold_trace", (events.size, n_out), np.float64)),
     }
     return layer
+
+
+def checked_array(arrays, key: str, shape: tuple, dtype) -> np.ndarray:
+    """``arrays[key]`` as ``dtype`` after checking its shape (None: any length) and that it is finite.
+
+    A model with NaN weights or a truncated array would otherwise load and predict nonsense.
+    """
+    if key not in arrays:
+        raise ValueError(f"array {key!r} is missing")
+    array = arrays[key]
+    if array.ndim != len(shape) or any(want is not None and got != want for got, want in zip(array.shape, shape)):
+        expected = "(" + ", ".join("any" if n is None else str(n) for n in shape) + ")"
+        raise ValueError(f"array {key!r} has shape {array.shape}, the parameters need {expected}")
+    if not (np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)):
+        raise ValueError(f"array {key!r} has dtype {array.dtype}, expected numbers")
+    if not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(f"array {key!r} holds a non-finite value ({array[tuple(bad)]}) at index {tuple(int(i) for i in bad)}")
+    return np.array(array, dtype=dtype)
+
+
+def estimate_model_bytes(model, n_classes: int) -> int:
+    """Bytes of the arrays a fitted ``model`` (FEASTClassifier, unfitted) will hold: weights,
+    thresholds and read-out, before compression (random weights barely compress)."""
+    features = model.features if hasattr(model, "grid") else model
+    layers = features._build() if hasattr(features, "_build") else [features]
+    total = 0
+    for layer in layers:
+        _, groups, n_ctx = layer._shape()
+        total += groups * layer.n_neurons * (n_ctx + 2) * 8
+    if hasattr(model, "grid"):
+        n_in = model.grid * model.grid * layers[-1].output_size[2]
+        total += (n_in * (n_classes + 2) + n_classes) * 8
+    return total
 
 
 def _features_payload(features) -> tuple[dict, dict]:
@@ -156,11 +189,19 @@ def load_model(path):
             model = FEASTClassifier(features=None, **header["params"])
             model.features_ = features
             clf = LogisticRegression(alpha=header["params"]["alpha"], max_iter=header["params"]["max_iter"])
-            clf.coef_ = arrays["clf_coef"]
-            clf.intercept_ = arrays["clf_intercept"]
-            clf.mean_ = arrays["clf_mean"]
-            clf.scale_ = arrays["clf_scale"]
-            clf.classes_ = arrays["clf_classes"]
+            width, height, channels = features.output_size
+            n_in = model.grid * model.grid * channels
+            classes = arrays.get("clf_classes")
+            if classes is None or classes.ndim != 1 or classes.size < 2:
+                raise ValueError("array 'clf_classes' must list at least two classes")
+            k = classes.size
+            clf.coef_ = checked_array(arrays, "clf_coef", (n_in, k), np.float64)
+            clf.intercept_ = checked_array(arrays, "clf_intercept", (k,), np.float64)
+            clf.mean_ = checked_array(arrays, "clf_mean", (n_in,), np.float64)
+            clf.scale_ = checked_array(arrays, "clf_scale", (n_in,), np.float64)
+            if not np.all(clf.scale_ > 0):
+                raise ValueError("array 'clf_scale' must be positive")
+            clf.classes_ = classes
             model.classifier_ = clf
             model.classes_ = clf.classes_
             return model

@@ -14,7 +14,8 @@ import numpy as np
 from numba import njit
 
 from evlearn.classify import LogisticRegression
-from evlearn.validation import check_number, check_sensor_size
+from evlearn.events import as_events
+from evlearn.validation import check_fields_in_range, check_number, check_sensor_size
 
 
 @njit(cache=True)
@@ -40,9 +41,14 @@ def feature_histogram(features, n_channels: int, sensor_size, grid: int = 4, nor
     size = check_sensor_size(sensor_size)
     check_number(grid, "grid", low=1, integer=True)
     check_number(n_channels, "n_channels", low=1, integer=True)
-    if features.size and features["p"].max() >= n_channels:
-        raise ValueError(f"feature channel {features['p'].max()} >= n_channels={n_channels}")
-    hist = _histogram_kernel(features["x"], features["y"], features["p"], n_channels, grid, size.width, size.height)
+    try:
+        ev = as_events(features)
+    except ValueError as err:
+        raise ValueError(f"features: {err}") from None
+    check_fields_in_range(ev, (("x", 0, size.width, "width"), ("y", 0, size.height, "height")), name="features")
+    if ev.size and ev["p"].max() >= n_channels:  # p < 0 marks an unmatched event (skipped)
+        raise ValueError(f"features: channel p={ev['p'].max()} >= n_channels={n_channels}")
+    hist = _histogram_kernel(ev["x"], ev["y"], ev["p"], n_channels, grid, size.width, size.height)
     vector = hist.ravel()
     if normalise:
         vector = np.sqrt(vector)
