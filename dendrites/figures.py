@@ -44,6 +44,18 @@ class FiguresConfig:
     def quick_config(cls, seed: int = 0) -> "FiguresConfig":
         return cls(seed=seed, trials=5_000, quick=True)
 
+    def validate(self) -> "FiguresConfig":
+        """Check every field (raises ValueError naming it); called before anything is written."""
+        from evlearn.validation import check_number
+
+        check_number(self.seed, "seed", low=0, high=2**32 - 100, integer=True)  # Brian2 runs use seed + 1, + 2
+        check_number(self.trials, "trials", low=1, high=10**9, integer=True)
+        check_number(self.level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
+        for name in ("brian", "quick"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"{name} must be true or false, got {getattr(self, name)!r}")
+        return self
+
 
 # ----------------------------------------------------------------- plotting
 def _new_figure(ncols=1, width=5.6, height=4.2):
@@ -335,7 +347,7 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
     """Write every figure (PNG), its data (CSV), the paper checks and summary.json into ``out``."""
     import matplotlib.pyplot as plt
 
-    cfg = cfg or FiguresConfig()
+    cfg = (cfg or FiguresConfig()).validate()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = {"figures": {}, "timings_s": {}}

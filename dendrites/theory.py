@@ -9,11 +9,12 @@ Notation (the paper's): a population of ``n`` cells of which ``a`` are active
 segment produces an NMDA spike ("matches") when at least ``theta`` of its
 synapses see an active cell.
 
-Every probability is a hypergeometric tail summed in log space (log-binomials
-from ``scipy.special.gammaln`` and ``logsumexp``), so values as small as 1e-300
-keep full relative precision, nothing overflows for ``n`` up to 1e5 and beyond,
-and no probability is ever negative or above one. Where a probability is close to
-one, the complementary tail is summed instead of computing ``1 - p``.
+Every probability is a hypergeometric tail summed in log space: each term is a
+product of ratios of exact integer differences (never a difference of huge
+log-gammas), so values as small as 1e-300 keep full relative precision for any
+population size n up to 1e18 (checked against mpmath in the tests; larger n is
+refused), and no probability is ever negative or above one. Where a probability
+is close to one, the complementary tail is summed instead of computing ``1 - p``.
 ``exact_false_match_probability`` repeats the main formula with Python integers
 (slow, exact) as a reference for tests.
 """
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
-from scipy.special import gammaln, logsumexp
+from scipy.special import logsumexp
 
 from evlearn.validation import check_number
 
@@ -50,8 +51,10 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- validation
+MAX_N = 10**18  # population sizes up to here are exact to a few ulps (int64 differences; checked with mpmath)
+
 def _check_sizes(n, a, s, theta=None):
-    check_number(n, "n", low=1, integer=True)
+    check_number(n, "n", low=1, high=MAX_N, integer=True)
     check_number(a, "a", low=0, integer=True)
     check_number(s, "s", low=0, integer=True)
     if a > n:
@@ -68,17 +71,7 @@ def _check_fraction(value, name):
     return check_number(value, name, low=0.0, high=1.0)
 
 
-# ---------------------------------------------------------------- log binomials
-def _log_comb(n, k):
-    """log C(n, k) elementwise; -inf where k < 0 or k > n (no such subsets)."""
-    n = np.asarray(n, dtype=float)
-    k = np.asarray(k, dtype=float)
-    valid = (k >= 0) & (k <= n)
-    kk = np.where(valid, k, 0.0)
-    out = gammaln(n + 1.0) - gammaln(kk + 1.0) - gammaln(n - kk + 1.0)
-    return np.where(valid, out, -np.inf)
-
-
+# ---------------------------------------------------------------- log probabilities
 def _prob(log_p: float) -> float:
     """exp of a log probability, clipped into [0, 1] against rounding."""
     return float(min(1.0, math.exp(min(0.0, log_p)))) if log_p > -np.inf else 0.0
@@ -95,8 +88,25 @@ def overlap_distribution(n: int, a: int, s: int) -> np.ndarray:
 
 
 def _log_overlap(n, a, s):
-    b = np.arange(s + 1)
-    return _log_comb(s, b) + _log_comb(n - s, a - b) - _log_comb(n, a)
+    """log of C(s, b) C(n - s, a - b) / C(n, a) for b = 0..s, to a few ulps for any n <= MAX_N.
+
+    Differences of log-gammas of n lose every digit for huge n (gammaln(1e15) ~ 3e16), so the
+    ratio is written as products of s factors, each a ratio of exact int64 differences:
+    C(n - s, a - b) / C(n, a) = prod_{i<b} (a - i) / (n - s + 1 + i) * prod_{j<s-b} (n - a - j) / (n - j).
+    ``a`` may be an integer array of shape (U,): the result then has shape (U, s + 1).
+    """
+    n, s = int(n), int(s)
+    a = np.asarray(a, dtype=np.int64)[..., None]
+    i = np.arange(s, dtype=np.int64)
+    with np.errstate(divide="ignore"):
+        log_hits = np.log(np.maximum(a - i, 0) / (n - s + 1 + i))       # -inf once i >= a
+        log_misses = np.log(np.maximum(n - a - i, 0) / (n - i))         # -inf once i >= n - a
+        log_choose = np.log((s - i) / (i + 1.0))
+    zero = np.zeros((*a.shape[:-1], 1))
+    hits = np.concatenate((zero, np.cumsum(log_hits, axis=-1)), axis=-1)
+    misses = np.concatenate((zero, np.cumsum(log_misses, axis=-1)), axis=-1)
+    choose = np.concatenate(([0.0], np.cumsum(log_choose)))
+    return choose + hits + misses[..., ::-1]
 
 
 # ------------------------------------------------------------------ false match
@@ -134,14 +144,13 @@ def replaced_cells(a: int, noise: float) -> int:
 
 def _log_noise_loss(a, s, v):
     """log P(k of the segment's s cells are among the v replaced cells), k = 0..s."""
-    k = np.arange(s + 1)
-    return _log_comb(s, k) + _log_comb(a - s, v - k) - _log_comb(a, v)
+    return _log_overlap(a, v, s)
 
 
 def _check_noise_args(a, s, theta, noise, n):
     if n is not None:
         _check_sizes(n, a, s, theta)
-    check_number(a, "a", low=1, integer=True)
+    check_number(a, "a", low=1, high=MAX_N, integer=True)
     check_number(s, "s", low=0, integer=True)
     check_number(theta, "theta", low=0, integer=True)
     if s > a:
@@ -225,34 +234,43 @@ def expected_union_size(n: int, s: int, patterns: int) -> float:
     return float(n * -math.expm1(patterns * math.log1p(-s / n))) if s < n else float(n)
 
 
-def union_size_distribution(n: int, s: int, patterns: int) -> np.ndarray:
+def union_size_distribution(n: int, s: int, patterns: int, *, progress: bool = False) -> np.ndarray:
     """P(the union of ``patterns`` random s-subsets of n cells has u cells), u = 0..min(n, M*s).
 
     Exact Markov chain: adding one s-subset to a union of u cells adds j new
-    cells with probability C(u, s - j) C(n - u, j) / C(n, s).
+    cells with probability C(u, s - j) C(n - u, j) / C(n, s). The work grows as
+    ``union_work(s, patterns)``.
     """
     _check_sizes(n, 0, s)
     _check_count(patterns, "patterns")
-    return np.exp(_log_union_size(n, s, patterns))
+    return np.exp(_log_union_size(n, s, patterns, progress))
 
 
-def _log_union_size(n, s, patterns):
+def union_work(s: int, patterns: int) -> int:
+    """Terms the exact union chain evaluates (at most): s + 1 per reachable size per added pattern."""
+    return (s + 1) * sum(k * s - s + 1 for k in range(1, patterns))
+
+
+def _log_union_size(n, s, patterns, progress=False):
+    from evlearn.progress import progress_bar
+
     top = min(n, patterns * s)
     log_p = np.full(top + 1, -np.inf)
     log_p[s] = 0.0
-    j = np.arange(s + 1)
-    for _ in range(patterns - 1):
+    for _ in progress_bar(range(patterns - 1), progress, desc="union sizes", unit="pattern"):
         new = np.full(top + 1, -np.inf)
-        for u in np.flatnonzero(np.isfinite(log_p)):
-            step = _log_comb(u, s - j) + _log_comb(n - u, j) - _log_comb(n, s)
-            target = np.minimum(u + j, top)
-            ok = np.isfinite(step)
-            new[target[ok]] = np.logaddexp(new[target[ok]], log_p[u] + step[ok])
+        sizes = np.flatnonzero(np.isfinite(log_p))
+        steps = _log_overlap(n, sizes, s)[:, ::-1]   # [u, j]: C(u, s - j) C(n - u, j) / C(n, s), by symmetry
+        for j in range(s + 1):  # sizes are distinct, so each j writes distinct targets u + j
+            ok = np.isfinite(steps[:, j])
+            target = sizes[ok] + j
+            new[target] = np.logaddexp(new[target], log_p[sizes[ok]] + steps[ok, j])
         log_p = new
     return log_p
 
 
-def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: int) -> float:
+def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: int, *,
+                                  progress: bool = False) -> float:
     """False-match probability of one segment storing the union of ``patterns`` patterns.
 
     The union property: the segment holds ``s`` synapses to each of ``M =
@@ -263,7 +281,7 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: 
     """
     _check_sizes(n, a, s, theta)
     _check_count(patterns, "patterns")
-    log_size = _log_union_size(n, s, patterns)
+    log_size = _log_union_size(n, s, patterns, progress)
     terms = [log_size[u] + (log_false_match_probability(n, a, u, theta) if u >= theta else -np.inf)
              for u in np.flatnonzero(np.isfinite(log_size))]
     return _prob(float(logsumexp(terms)))

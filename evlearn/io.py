@@ -7,37 +7,91 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import glob
 import io
 import json
 import os
 import platform
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Iterator
+
+
+TERMINATING_SIGNALS = ("SIGTERM", "SIGHUP")
 
 
 @contextlib.contextmanager
 def atomic_path(path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
 
-    On any exception the temporary file is removed and ``path`` is untouched.
+    On any exception, Ctrl-C, SIGTERM or SIGHUP the temporary file is removed and
+    ``path`` is untouched (the signals exit with status 128 + signal number, as
+    the default action would). A temporary left by a process killed with SIGKILL
+    is removed by the next write of the same ``path``.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    # mkstemp creates 0600 files; give results the usual umask-based mode instead.
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp_path, 0o666 & ~umask)
+    remove_stale_temporaries(target)
+    with _signals_raise_system_exit():
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        # mkstemp creates 0600 files; give results the usual umask-based mode instead.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_path, 0o666 & ~umask)
+        try:
+            yield tmp_path
+            os.replace(tmp_path, target)
+        except BaseException:
+            tmp_path.unlink(missing_ok=True)
+            raise
+
+
+def remove_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporaries of ``target`` (``.NAME.PID.XXXX.tmp``) whose writing process is gone."""
+    removed = []
+    for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        pid = candidate.name[len(target.name) + 2:].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            candidate.unlink(missing_ok=True)
+            removed.append(candidate)
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
     try:
-        yield tmp_path
-        os.replace(tmp_path, target)
-    except BaseException:
-        tmp_path.unlink(missing_ok=True)
-        raise
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _exit_on_signal(signum, frame):
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def _signals_raise_system_exit():
+    """While a temporary exists, turn SIGTERM/SIGHUP (default action: die at once) into SystemExit,
+    so the ``except`` in :func:`atomic_path` removes the temporary. Handlers set by the
+    application are left alone; signals can only be caught in the main thread."""
+    installed = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in TERMINATING_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+                installed[number] = signal.signal(number, _exit_on_signal)
+    try:
+        yield
+    finally:
+        for number, previous in installed.items():
+            signal.signal(number, previous)
 
 
 def write_bytes(path, data: bytes) -> Path:

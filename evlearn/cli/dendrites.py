@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 EPILOG = """\
 examples:
@@ -36,6 +37,7 @@ def add_parser(subparsers):
                       help="also estimate each probability by Monte Carlo with this many trials")
     prob.add_argument("--seed", type=int, default=0)
     prob.add_argument("--json", action="store_true", help="print one JSON object")
+    prob.add_argument("--no-progress", action="store_true", help="no progress bar (long unions show one)")
     prob.set_defaults(func=run_prob)
 
     choose = sub.add_parser("choose", help="choose theta (and s) balancing false matches against noise")
@@ -82,7 +84,8 @@ def prob_report(args) -> dict:
         out["neuron_false_match"] = theory.neuron_false_match_probability(n, a, s, theta, args.segments)
     if args.patterns is not None:
         out["patterns"] = args.patterns
-        out["union_false_match"] = theory.union_false_match_probability(n, a, s, theta, args.patterns)
+        out["union_false_match"] = theory.union_false_match_probability(
+            n, a, s, theta, args.patterns, progress=not getattr(args, "no_progress", True))
     if args.simulate:
         from evlearn.dendrites import montecarlo as mc
 
@@ -99,7 +102,34 @@ def prob_report(args) -> dict:
     return out
 
 
+UNION_WARN_TERMS = 10**8     # about 10 s of work on one core: say so before starting
+UNION_MAX_TERMS = 10**11     # hours of work: refuse
+
+
+def check_prob_args(args) -> None:
+    """Refuse what cannot finish and announce what takes long, before any work."""
+    from evlearn.dendrites import theory
+    from evlearn.validation import check_number
+
+    theory.false_match_probability(args.n, args.a, args.s, args.theta)   # validates n, a, s, theta
+    if args.noise is not None:
+        check_number(args.noise, "--noise", low=0.0, high=1.0)
+    for name in ("segments", "patterns"):
+        if getattr(args, name) is not None:
+            check_number(getattr(args, name), f"--{name}", low=1, integer=True)
+    check_number(args.simulate, "--simulate", low=0, high=10**9, integer=True)
+    if args.patterns is not None:
+        work = theory.union_work(args.s, args.patterns)
+        if work > UNION_MAX_TERMS:
+            raise ValueError(f"--patterns {args.patterns} with --s {args.s}: the exact union needs about {work:.1e} "
+                             f"terms (hours); use fewer patterns or `--simulate` alone")
+        if work > UNION_WARN_TERMS:
+            print(f"evlearn dendrites prob: the exact union of {args.patterns} patterns evaluates about {work:.1e} "
+                  "terms; this takes a while", file=sys.stderr)
+
+
 def run_prob(args) -> int:
+    check_prob_args(args)
     report = prob_report(args)
     if args.json:
         print(json.dumps(report))
@@ -141,11 +171,13 @@ def run_figures(args) -> int:
 
     cfg = FiguresConfig.quick_config(args.seed) if args.quick else FiguresConfig(seed=args.seed)
     if args.trials is not None:
-        if args.trials < 1:
-            raise ValueError(f"--trials must be >= 1, got {args.trials}")
         cfg = replace(cfg, trials=args.trials)
     if args.no_brian:
         cfg = replace(cfg, brian=False)
+    try:
+        cfg.validate()   # before the output folder is made
+    except ValueError as err:
+        raise ValueError(f"--{err}") from None
     record = make_all_figures(args.out, cfg, progress=not args.no_progress)
     mc = record["montecarlo"]
     print(f"wrote {len(record['figures'])} figures to {args.out}: Monte Carlo {mc['inside_ci']}/{mc['points']} "
