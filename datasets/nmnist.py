@@ -3,7 +3,9 @@
 Orchard et al. 2015, "Converting Static Image Datasets to Spiking Neuromorphic
 Datasets Using Saccades" (Front. Neurosci.). Each event is 5 bytes, big endian:
 byte 0 = x, byte 1 = y, bit 7 of byte 2 = polarity, and the remaining 23 bits
-(byte 2 bits 6..0, bytes 3 and 4) = timestamp in microseconds.
+(byte 2 bits 6..0, bytes 3 and 4) = timestamp in microseconds. Records with y = 240
+are timestamp-overflow markers (as in tonic); the codec is evlearn.formats.atis, and
+this module adds N-MNIST's 34 x 34 sensor check and the whole-file helpers.
 """
 from __future__ import annotations
 
@@ -11,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from evlearn.events import EVENT_DTYPE, NMNIST_SENSOR, SensorSize
+from evlearn.events import NMNIST_SENSOR, SensorSize
+from evlearn.formats.atis import MAX_TIMESTAMP  # noqa: F401 (part of this module's API)
+from evlearn.formats.atis import RECORD_BYTES as BYTES_PER_EVENT, decode_records, encode_records
 from evlearn.io import write_bytes
 from evlearn.validation import validate_events
 
-BYTES_PER_EVENT = 5
-MAX_TIMESTAMP = (1 << 23) - 1
 SENSOR_SIZE: SensorSize = NMNIST_SENSOR
 # The largest values the 40-bit records can hold: 8-bit x and y, 1-bit polarity.
 FORMAT_LIMITS = SensorSize(256, 256, 2)
@@ -30,12 +32,7 @@ def decode_nmnist(raw: bytes, *, source: str = "<bytes>", sensor_size=SENSOR_SIZ
             f"{source}: size {len(raw)} bytes is not a multiple of {BYTES_PER_EVENT}; "
             f"truncated record at byte offset {whole}"
         )
-    data = np.frombuffer(raw, dtype=np.uint8).reshape(-1, BYTES_PER_EVENT).astype(np.int64)
-    events = np.empty(data.shape[0], dtype=EVENT_DTYPE)
-    events["x"] = data[:, 0]
-    events["y"] = data[:, 1]
-    events["p"] = data[:, 2] >> 7
-    events["t"] = ((data[:, 2] & 0x7F) << 16) | (data[:, 3] << 8) | data[:, 4]
+    events, _ = decode_records(raw)
     try:
         return validate_events(events, sensor_size)
     except ValueError as err:
@@ -65,7 +62,8 @@ def encode_nmnist(events, *, sensor_size=SENSOR_SIZE) -> bytes:
     """Encode an event array in the 40-bit N-MNIST format.
 
     Events are validated against ``sensor_size`` (None: no sensor check) and
-    against what the format holds: x, y in 0..255, p in {0, 1}, t < 2**23 us.
+    against what the format holds: x, y in 0..255, p in {0, 1}. Timestamps past
+    2**23 us get overflow markers (y = 240 records), which the reader (and tonic) undo.
     """
     ev = validate_events(events, sensor_size)
     try:
@@ -73,16 +71,7 @@ def encode_nmnist(events, *, sensor_size=SENSOR_SIZE) -> bytes:
     except ValueError as err:
         raise ValueError(f"N-MNIST format holds x, y in 0..255 and p in {{0, 1}}: "
                          f"{str(err).removeprefix('events: ')}") from None
-    if ev.size and ev["t"][-1] > MAX_TIMESTAMP:
-        i = int(np.flatnonzero(ev["t"] > MAX_TIMESTAMP)[0])
-        raise ValueError(f"timestamp t={ev['t'][i]} at event {i} does not fit 23 bits (max {MAX_TIMESTAMP} us)")
-    out = np.empty((ev.size, BYTES_PER_EVENT), dtype=np.uint8)
-    out[:, 0] = ev["x"]
-    out[:, 1] = ev["y"]
-    out[:, 2] = (ev["p"] << 7) | (ev["t"] >> 16)
-    out[:, 3] = (ev["t"] >> 8) & 0xFF
-    out[:, 4] = ev["t"] & 0xFF
-    return out.tobytes()
+    return encode_records(ev)[0]
 
 
 def write_nmnist(path, events, *, sensor_size=SENSOR_SIZE) -> Path:

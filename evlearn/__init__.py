@@ -8,7 +8,8 @@ from evlearn.validation import validate_events
 
 __version__ = "0.1.0"
 
-__all__ = ["EVENT_DTYPE", "SensorSize", "make_events", "as_events", "validate_events", "__version__"]
+__all__ = ["EVENT_DTYPE", "SensorSize", "make_events", "as_events", "validate_events", "__version__",
+           "read_events", "stream_events", "write_events"]
 
 # Kernels and transforms load numba: import them on first use (evlearn.functional,
 # evlearn.transforms), so `import evlearn` and `evlearn info` stay fast.
@@ -19,7 +20,15 @@ _LAZY_SUBMODULES = ("functional", "transforms")
 _LAZY_FEAST = ("FEAST", "FEASTNetwork", "FEASTClassifier")
 
 
+# Event files (evlearn.formats): read_events, stream_events, write_events, loaded on first use.
+_LAZY_FORMATS = ("read_events", "stream_events", "write_events")
+
+
 def __getattr__(name):
+    if name in _LAZY_FORMATS:
+        import evlearn.formats
+
+        return getattr(evlearn.formats, name)
     if name in _LAZY_FEAST:
         import evlearn.feast
 

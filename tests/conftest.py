@@ -29,6 +29,12 @@ def mnist_dir(shared_data) -> Path:
     return shared_data / "mnist-small"
 
 
+@pytest.fixture(scope="session")
+def camera_samples(shared_data) -> Path:
+    """Real EVT 2.0 / EVT 3.0 / DAT / AEDAT 4.0 recordings (see its README)."""
+    return shared_data / "camera-samples"
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(12345)

@@ -102,10 +102,10 @@ def test_import_and_cli_parser_stay_light():
 
     code = (
         "import sys, evlearn, evlearn.datasets, evlearn.dendrites, evlearn.hebbian, evlearn.continual\n"
-        "import evlearn.parallel\n"
+        "import evlearn.parallel, evlearn.formats\n"
         "from evlearn.cli.main import build_parser; build_parser()\n"
-        "print(sorted(m for m in ('torch', 'brian2', 'numba', 'tonic', 'matplotlib', 'dask', 'distributed')\n"
-        "             if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'brian2', 'numba', 'tonic', 'matplotlib', 'dask', 'distributed',\n"
+        "                         'faery', 'expelliarmus', 'aedat') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

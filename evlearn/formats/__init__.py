@@ -1,0 +1,167 @@
+"""Event files: one entry point for every format, one small module per format.
+
+    read_events(path)                       whole file -> event array
+    stream_events(path, n_events=..., duration_us=...)   consecutive chunks, bounded memory
+    write_events(path, events_or_chunks, format=...)      atomic, streaming
+
+Formats (docs/formats.md): Prophesee EVT 2.0 / EVT 3.0 (``.raw``) and DAT (``.dat``),
+iniVation AEDAT 4.0 (``.aedat4``), the ATIS ``.bin`` of N-MNIST/N-Caltech101 and
+evlearn's ``.npy``. Decoder libraries (expelliarmus, faery, aedat) load inside the
+functions that use them, so importing this package costs NumPy only.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from evlearn.events import EVENT_DTYPE
+from evlearn.formats import aedat4, atis, dat, evt2, evt3, npy
+from evlearn.formats.base import Source, check_file, fail
+from evlearn.formats.stream import guarded, recut, validated
+from evlearn.io import atomic_path
+from evlearn.validation import check_sensor_size
+
+FORMATS = {module.NAME: module for module in (evt2, evt3, dat, aedat4, atis, npy)}
+
+__all__ = ["FORMATS", "EventStream", "detect_format", "read_events", "stream_events", "write_events"]
+
+_HEAD_BYTES = 4096
+_UNSUPPORTED = {b"#!AER-DAT2": "AEDAT 2.0", b"#!AER-DAT3": "AEDAT 3.1"}
+
+
+def detect_format(path) -> str:
+    """The format of ``path`` from its header, or its extension where the format has no header."""
+    path = check_file(path)
+    with open(path, "rb") as handle:
+        head = handle.read(_HEAD_BYTES)
+    for magic, name in _UNSUPPORTED.items():
+        if head.startswith(magic):
+            raise fail(path, f"{name} files are not supported (readable formats: {', '.join(FORMATS)})")
+    for name in ("aedat4", "npy", "evt2", "evt3"):
+        if FORMATS[name].sniff(head):
+            return name
+    suffix = path.suffix.lower()
+    if suffix == ".raw":
+        if not head.startswith(b"%"):
+            raise fail(path, "missing header: a Prophesee .raw file starts with '%' header lines (byte offset 0)")
+        raise fail(path, "the header does not say EVT 2.0 or EVT 3.0 (no '% evt' or '% format' line); "
+                         "pass format='evt2' or 'evt3'")
+    by_suffix = [name for name, module in FORMATS.items() if suffix in module.EXTENSIONS]
+    if by_suffix:
+        return by_suffix[0]
+    if head.startswith(b"%"):
+        return "dat"
+    raise fail(path, f"unknown event file format (extension {suffix or 'none'!r}, no known header); "
+                     f"known formats: {', '.join(f'{n} ({m.DESCRIPTION})' for n, m in FORMATS.items())}")
+
+
+def format_from_extension(path) -> str:
+    """The format a new file gets from its extension (``.raw`` -> EVT 2.0)."""
+    suffix = Path(path).suffix.lower()
+    for name, module in FORMATS.items():
+        if suffix in module.EXTENSIONS:
+            return name
+    raise ValueError(f"{path}: cannot tell the format from extension {suffix or 'none'!r}; "
+                     f"pass format= one of {', '.join(FORMATS)}")
+
+
+def _module(name: str):
+    if name not in FORMATS:
+        raise ValueError(f"unknown format {name!r}; known: {', '.join(FORMATS)}")
+    return FORMATS[name]
+
+
+class EventStream:
+    """Consecutive validated chunks of one file, with what its header says.
+
+    Iterate it once. ``format``, ``sensor_size`` (None where the format has no header
+    that gives it) and ``path`` are known on opening; ``skipped`` (counts of triggers,
+    IMU samples, frames, overflow markers) and ``n_events`` once the stream is exhausted.
+    """
+
+    def __init__(self, source: Source, n_events=None, duration_us=None):
+        self._source = source
+        self.path = source.path
+        self.format = source.format
+        self.sensor_size = source.sensor_size
+        self.n_events = 0
+        self._chunks = recut(self._counted(validated(guarded(source.chunks(), str(source.path)), str(source.path),
+                                                     source.sensor_size)),
+                             n_events, duration_us)
+
+    def _counted(self, chunks):
+        for chunk in chunks:
+            self.n_events += chunk.size
+            yield chunk
+
+    @property
+    def skipped(self) -> dict:
+        return dict(self._source.skipped)
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        return self._chunks
+
+
+def open_source(path, format: str | None = None) -> Source:
+    name = detect_format(path) if format is None else _module(format).NAME
+    return FORMATS[name].open_source(path)
+
+
+def stream_events(path, *, n_events: int | None = None, duration_us: int | None = None,
+                  format: str | None = None) -> EventStream:
+    """Read ``path`` as consecutive event arrays, holding one chunk at a time in memory.
+
+    Chunks have ``n_events`` events each (default 1,048,576; the last may be shorter) or
+    span ``duration_us`` microseconds each ([t0 + k d, t0 + (k + 1) d), empty windows
+    included). Their concatenation equals ``read_events(path)``. The format comes from
+    the header or extension unless ``format`` is given. Errors (ValueError) name the file
+    and the byte offset or event index where it went wrong.
+    """
+    return EventStream(open_source(path, format), n_events, duration_us)
+
+
+def read_events(path, *, format: str | None = None) -> np.ndarray:
+    """Read a whole event file into one validated EVENT_DTYPE array (x, y, t in us, p)."""
+    chunks = list(stream_events(path, format=format))
+    return np.concatenate(chunks) if chunks else np.empty(0, dtype=EVENT_DTYPE)
+
+
+def write_events(path, events, *, format: str | None = None, sensor_size=None, progress=None) -> Path:
+    """Write an event array, or an iterable of consecutive event arrays, to ``path`` atomically.
+
+    ``format`` defaults to the extension's (``.raw`` is written as EVT 2.0). Camera
+    formats record a sensor size: ``sensor_size`` (W, H, P), or the events' extent when
+    given one array. Events are validated first; on any error nothing is left at ``path``.
+    ``progress``: an object with ``update(n)`` (e.g. a tqdm bar) told of each chunk written.
+    """
+    module = _module(format or format_from_extension(path))
+    if isinstance(events, np.ndarray) or not isinstance(events, Iterable):
+        single = np.asarray(events)
+        chunks: Iterable[np.ndarray] = [single]
+        if sensor_size is None and module.NAME in ("evt2", "evt3", "dat", "aedat4") and single.size:
+            sensor_size = (int(single["x"].max()) + 1, int(single["y"].max()) + 1, 2)
+    else:
+        chunks = events
+    if sensor_size is None and module.NAME in ("evt2", "evt3", "dat", "aedat4"):
+        raise ValueError(f"{path}: writing {module.DESCRIPTION} needs sensor_size (W, H, P)")
+    size = check_sensor_size(sensor_size) if sensor_size is not None else None
+    checked = validated(_as_event_chunks(chunks), "events", size)
+    with atomic_path(path) as tmp:
+        module.write_chunks(tmp, _reported(checked, progress), size)
+    return Path(path)
+
+
+def _as_event_chunks(chunks):
+    from evlearn.events import as_events
+
+    for chunk in chunks:
+        yield as_events(chunk)
+
+
+def _reported(chunks, progress):
+    for chunk in chunks:
+        yield chunk
+        if progress is not None:
+            progress.update(chunk.size)

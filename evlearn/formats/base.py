@@ -1,0 +1,93 @@
+"""What every format module shares: the Source it returns, errors that name file and place,
+and the conversion of a decoder's columns into evlearn's event array.
+
+A format module provides ``NAME``, ``EXTENSIONS``, ``DESCRIPTION``, ``sniff(head)``,
+``open_source(path) -> Source`` and, where it writes, ``write_chunks(path, chunks, sensor_size)``.
+It decodes; the dispatch (``evlearn.formats.stream``) validates order and sensor bounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from evlearn.events import EVENT_DTYPE, SensorSize
+
+# Events per chunk a decoder hands over; 32 MB of EVENT_DTYPE, small against any file.
+DECODE_CHUNK = 1 << 20
+
+
+@dataclass
+class Source:
+    """An opened event file: header facts and a generator of decoded chunks.
+
+    ``chunks()`` yields EVENT_DTYPE arrays in file order (any sizes, possibly empty);
+    ``skipped`` counts non-CD records (triggers, IMU samples, frames, markers) and is
+    complete once ``chunks()`` is exhausted.
+    """
+
+    path: Path
+    format: str
+    sensor_size: SensorSize | None
+    chunks: Callable[[], Iterator[np.ndarray]]
+    data_offset: int = 0
+    skipped: dict = field(default_factory=dict)
+
+
+def fail(path, message: str) -> ValueError:
+    """A ValueError whose text starts with the file, as every reader error does."""
+    return ValueError(f"{path}: {message}")
+
+
+def check_file(path) -> Path:
+    """Refuse a missing file, a folder or an empty file with one clear line."""
+    path = Path(path)
+    if path.is_dir():
+        raise fail(path, "is a folder, expected an event file")
+    if not path.exists():
+        raise fail(path, "no such file")
+    if path.stat().st_size == 0:
+        raise fail(path, "empty file (0 bytes): no header and no events")
+    return path
+
+
+def to_events(x, y, t, p) -> np.ndarray:
+    """Copy decoder columns (any integer/bool dtypes) into one EVENT_DTYPE array."""
+    out = np.empty(len(t), dtype=EVENT_DTYPE)
+    out["x"] = x
+    out["y"] = y
+    out["t"] = t
+    out["p"] = p
+    return out
+
+
+def add_count(counts: dict, key: str, n: int) -> None:
+    if n:
+        counts[key] = counts.get(key, 0) + int(n)
+
+
+def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, skipped: dict[int, str]) -> dict:
+    """Check the 4-bit type (top nibble) of every word of a Prophesee EVT file, 64 MB at a time.
+
+    Raises ValueError at the first word of an unknown type (corrupt data), with its byte
+    offset, before a decoder sees it; returns the counts of the ``skipped`` types
+    (triggers, "other" words), which the decoders drop silently.
+    """
+    words = np.memmap(path, dtype=word_dtype, mode="r", offset=offset) if Path(path).stat().st_size > offset else np.empty(0, word_dtype)
+    counts: dict = {}
+    allowed = np.zeros(16, dtype=bool)
+    allowed[list(valid)] = True
+    step = (64 << 20) // words.itemsize
+    for start in range(0, words.size, step):
+        kinds = words[start:start + step] >> shift
+        histogram = np.bincount(kinds, minlength=16)
+        if histogram[~allowed].any():
+            i = start + int(np.flatnonzero(~allowed[kinds])[0])
+            raise fail(path, f"corrupt data: word of unknown type 0x{int(kinds[i - start]):x} "
+                             f"at byte offset {offset + i * words.itemsize}")
+        for code, name in skipped.items():
+            add_count(counts, name, histogram[code])
+    del words
+    return counts
