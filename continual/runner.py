@@ -23,6 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from evlearn.config import from_dict, load_config
+from evlearn.continual import sweep
 from evlearn.io import atomic_path, read_json, run_record, write_csv, write_json
 from evlearn.progress import progress_bar
 
@@ -84,6 +85,7 @@ class BenchConfig:
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     options: dict = field(default_factory=dict)
+    sweep: dict = field(default_factory=dict)   # e.g. {"er.memory_size": [100, 200]}: see continual/sweep.py
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,8 @@ def run_specs(cfg: BenchConfig) -> list[RunSpec]:
 
     if not isinstance(cfg.strategies, (list, tuple)) or not cfg.strategies:
         raise ValueError("strategies: give a non-empty list of strategy names or tables")
-    specs = []
+    swept = sweep.flatten(cfg.sweep, BASE_TRAIN_KEYS)
+    specs, targets = [], set()
     for i, entry in enumerate(cfg.strategies):
         if isinstance(entry, str):
             name, label, inline = entry, entry, {}
@@ -129,10 +132,13 @@ def run_specs(cfg: BenchConfig) -> list[RunSpec]:
             raise ValueError(f"strategies[{i}]: label {label!r} must be a simple folder name")
         options = {**cfg.options.get(name, {}), **(cfg.options.get(label, {}) if label != name else {}), **inline}
         allowed = strategy_parameters(name) - set(BASE_TRAIN_KEYS) - {"seed", "progress"}
-        unknown = sorted(set(options) - strategy_parameters(name))
+        points = sweep.expand(str(label), name, options, swept)
+        unknown = sorted(set().union(*(set(o) for _, o in points)) - strategy_parameters(name))
         if unknown:
             raise ValueError(f"strategy {label!r} ({name}): unknown option(s) {unknown}; valid: {sorted(allowed)}")
-        specs.append(RunSpec(str(label), name, options))
+        specs.extend(RunSpec(point_label, name, point_options) for point_label, point_options in points)
+        targets.update((name, str(label)))
+    sweep.check_targets(swept, targets)
     labels = [s.label for s in specs]
     duplicates = sorted({x for x in labels if labels.count(x) > 1})
     if duplicates:
@@ -303,8 +309,12 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
 
 # ------------------------------------------------------------------ the whole benchmark
 def run_benchmark(config, out, *, progress: bool = False, after_task: Callable | None = None,
-                  log: Callable[[str], None] | None = None) -> list[dict]:
-    """Run (or resume) every (strategy, seed) of ``config`` into folder ``out``."""
+                  log: Callable[[str], None] | None = None, executor=None) -> list[dict]:
+    """Run (or resume) every (strategy, seed) of ``config`` into folder ``out``.
+
+    ``executor`` (an :class:`evlearn.parallel.Executor`) runs each unfinished
+    (strategy, seed) as one task, e.g. on Dask workers; results equal a serial run's.
+    """
     from evlearn.continual.data import load_arrays
 
     cfg = as_config(config)
@@ -323,12 +333,27 @@ def run_benchmark(config, out, *, progress: bool = False, after_task: Callable |
         arrays = load_arrays(cfg.data.name, cfg.data.root, features=cfg.data.features,
                              feast_model=cfg.data.feast_model, progress=progress, **cfg.data.options)
         build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training
-    results = []
-    for spec in specs:
-        for seed in cfg.seeds:
-            run_dir = out / spec.label / f"seed_{seed}"
-            done = (run_dir / "metrics.json").is_file()
-            if log:
-                log(f"{spec.label} seed {seed}: " + ("done already, skipped" if done else "running"))
-            results.append(run_one(cfg, spec, seed, arrays, run_dir, progress=progress, after_task=after_task))
-    return results
+    if executor is None or executor.is_serial:
+        results = []
+        for spec in specs:
+            for seed in cfg.seeds:
+                run_dir = out / spec.label / f"seed_{seed}"
+                done = (run_dir / "metrics.json").is_file()
+                if log:
+                    log(f"{spec.label} seed {seed}: " + ("done already, skipped" if done else "running"))
+                results.append(run_one(cfg, spec, seed, arrays, run_dir, progress=progress, after_task=after_task))
+        return results
+    # one task per unfinished run; workers write their run folders (a shared file system on a cluster)
+    if log:
+        log(f"{len(todo)} run(s) to do on {executor.n_workers} Dask worker(s), "
+            f"{len(specs) * len(cfg.seeds) - len(todo)} done already, skipped")
+    tasks = [(cfg, spec, seed, str((out / spec.label / f"seed_{seed}").resolve()), after_task)
+             for spec, seed in todo]
+    executor.map(_run_task, tasks, shared=arrays, progress=progress, desc="runs")
+    return [read_json(out / spec.label / f"seed_{seed}" / "metrics.json") for spec in specs for seed in cfg.seeds]
+
+
+def _run_task(task, arrays) -> None:
+    """One run on a Dask worker (module level, so workers can import it)."""
+    cfg, spec, seed, run_dir, after_task = task
+    run_one(cfg, spec, seed, arrays, run_dir, after_task=after_task)

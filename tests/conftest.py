@@ -49,3 +49,12 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="session")
+def local_executor():
+    """A Dask LocalCluster of 2 worker processes, shared by the tests that need one (startup costs seconds)."""
+    from evlearn.parallel import Executor
+
+    with Executor("local", n_workers=2) as executor:
+        yield executor

@@ -31,12 +31,6 @@ def _seeded_draw(task, shared):
     return float(np.random.default_rng(seed).normal(size=n).sum() + shared["offset"])
 
 
-@pytest.fixture(scope="module")
-def local_executor():
-    with Executor("local", n_workers=2) as executor:
-        yield executor
-
-
 def test_local_cluster_equals_serial_in_task_order(local_executor):
     tasks = [(seed, 100) for seed in task_seeds(7, 12)]
     shared = {"offset": 0.5}

@@ -3,11 +3,17 @@ from __future__ import annotations
 
 import sys
 
+from evlearn.cli.execution import add_execution_options, open_executor
+
 EPILOG = """\
 examples:
   evlearn bench run benchmarks/configs/split_mnist.toml --out runs/split_mnist
+  evlearn bench run benchmarks/configs/split_mnist.toml --out runs/split_mnist --scheduler local --workers 4
+  evlearn bench run CONFIG --out DIR --scheduler tcp://head:8786    on a running Dask cluster
   evlearn bench report runs/split_mnist       report.md, summary.csv/json, PNG plots
 Killing `bench run` and starting the same command again resumes after the last finished task.
+With --scheduler, each (strategy, seed, sweep point) is one task; results equal a serial run's.
+A [sweep] table in CONFIG (e.g. er.memory_size = [100, 200, 500]) expands into runs (docs/continual.md).
 """
 
 
@@ -29,7 +35,9 @@ def add_parser(subparsers):
     run_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_parser.add_argument("--no-report", action="store_true", help="do not write the report at the end")
     run_parser.add_argument("--threads", type=int, default=0,
-                            help="torch CPU threads (default: torch's choice)")
+                            help="torch CPU threads of a serial run (default: torch's choice; Dask "
+                            "workers use one thread each)")
+    add_execution_options(run_parser)
     run_parser.set_defaults(func=run)
     report_parser = actions.add_parser("report", help="write report.md and plots for a result folder")
     report_parser.add_argument("folder", help="a folder written by `evlearn bench run`")
@@ -38,9 +46,10 @@ def add_parser(subparsers):
 
 
 def run(args) -> int:
-    from evlearn.continual.runner import read_bench_config, run_benchmark
+    from evlearn.continual.runner import read_bench_config, run_benchmark, validate
 
     config = read_bench_config(args.config)
+    validate(config)                  # config errors before any Dask cluster starts
     if args.threads:
         import torch
 
@@ -49,7 +58,8 @@ def run(args) -> int:
     def log(message):
         print(message, file=sys.stderr)
 
-    results = run_benchmark(config, args.out, progress=not args.no_progress, log=log)
+    with open_executor(args, "bench run") as executor:
+        results = run_benchmark(config, args.out, progress=not args.no_progress, log=log, executor=executor)
     if not args.no_report:
         report(args)
     else:

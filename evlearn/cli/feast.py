@@ -2,7 +2,7 @@
 
     evlearn feast fit --train DIR --out MODEL [--layers N] [--neurons K[,K2..]] [--seed S]
     evlearn feast evaluate --model MODEL --test DIR [--json]
-    evlearn feast extract --model MODEL --in FILE_OR_DIR --out DIR
+    evlearn feast extract --model MODEL --in FILE_OR_DIR --out DIR [--scheduler local --workers 4]
 
 DIR is a folder of class sub-folders ``<label>/<id>.bin`` (N-MNIST format).
 MODEL (one ``.npz`` file, written atomically) holds the learned features and
@@ -10,13 +10,14 @@ the read-out classifier.
 """
 from __future__ import annotations
 
-import io
 import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+from evlearn.cli.execution import add_execution_options, open_executor
 
 LARGE_MODEL_BYTES = 100_000_000  # above this `feast fit` warns before reading any recording
 DEFAULTS = {"neurons": "64", "radius": 4, "tau_ms": 30.0, "grid": 4, "layers": 1, "seed": 0, "epochs": 1}
@@ -55,16 +56,20 @@ def add_parser(subparsers):
     evaluate.add_argument("--json", action="store_true",
                           help="print one JSON object: accuracy, per-class accuracy, confusion matrix")
     evaluate.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_execution_options(evaluate)
     evaluate.set_defaults(func=run_evaluate)
 
     extract = commands.add_parser("extract", help="write the feature event streams of recordings",
                                   description="Run the model's FEAST layers over a .bin file or a folder of them "
                                   "and write each output stream (x, y, t, p = feature index) as a .npy "
-                                  "structured array (tonic-compatible), mirroring the input layout.")
+                                  "structured array (tonic-compatible), mirroring the input layout, and "
+                                  "DIR/manifest.csv (path, events in, events out, status). A recording that "
+                                  "fails is listed with its error and the command exits with status 2.")
     extract.add_argument("--model", required=True, metavar="MODEL")
     extract.add_argument("--in", dest="source", required=True, metavar="FILE_OR_DIR")
     extract.add_argument("--out", required=True, metavar="DIR")
     extract.add_argument("--no-progress", action="store_true", help="hide progress bars")
+    add_execution_options(extract)
     extract.set_defaults(func=run_extract)
 
 
@@ -137,12 +142,13 @@ def _load_classifier(path):
 
 
 def run_evaluate(args) -> int:
-    from evlearn.feast.data import load_folder
+    from evlearn.feast.bulk import predict_files
+    from evlearn.feast.data import list_samples
     from evlearn.feast.readout import classification_report
 
     model = _load_classifier(args.model)
-    progress = not args.no_progress
-    streams, labels = load_folder(args.test, progress=progress, desc="reading")
+    samples, _ = list_samples(args.test)
+    labels = np.array([label for _, label in samples])
     known = set(map(str, model.classes_))
     unknown = sorted(set(labels.tolist()) - known)
     if unknown:  # those recordings can only be counted wrong: say so rather than print a bare low accuracy
@@ -150,7 +156,9 @@ def run_evaluate(args) -> int:
         print(f"evlearn feast evaluate: warning: {n_unknown} of {labels.size} recordings of {args.test} have "
               f"classes the model never saw ({', '.join(unknown)}; it knows {', '.join(sorted(known))}); "
               "they count as wrong", file=sys.stderr)
-    predicted = model.predict(streams, progress=progress)
+    with open_executor(args, "feast evaluate") as executor:
+        predicted = predict_files(model, [path for path, _ in samples], executor=executor,
+                                  progress=not args.no_progress)
     classes = sorted(known | set(labels.tolist()))
     report = classification_report(labels, predicted, classes)
     report.update(model=str(args.model), test=str(args.test), unknown_classes=unknown,
@@ -165,35 +173,21 @@ def run_evaluate(args) -> int:
     return 0
 
 
-def _encode_npy(array) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
 def run_extract(args) -> int:
-    from evlearn.datasets.nmnist import read_nmnist
+    from evlearn.feast.bulk import extract_files, extraction_jobs, write_manifest
     from evlearn.feast.persistence import load_model
-    from evlearn.io import write_bytes
-    from evlearn.progress import progress_bar
 
     model = load_model(args.model)
     features = getattr(model, "features_", model)
     source, out = Path(args.source), Path(args.out)
-    if source.is_file():
-        jobs = [(source, out / f"{source.stem}.npy")]
-    elif source.is_dir():
-        from evlearn.feast.data import list_samples
-
-        samples, _ = list_samples(source)
-        jobs = [(path, out / path.relative_to(source).with_suffix(".npy")) for path, _ in samples]
-    else:
-        raise ValueError(f"{source}: no such file or folder")
-    # read and transform everything first, so a bad file stops the run before anything is written
-    outputs = [(target, features.transform(read_nmnist(path)))
-               for path, target in progress_bar(jobs, not args.no_progress, desc="extract", total=len(jobs))]
-    for target, events in outputs:
-        write_bytes(target, _encode_npy(events))
-    n_events = sum(events.size for _, events in outputs)
-    print(f"wrote {len(outputs)} feature stream(s), {n_events} events, to {out}")
+    jobs = extraction_jobs(source, out)
+    with open_executor(args, "feast extract") as executor:
+        rows = extract_files(features, jobs, executor=executor, progress=not args.no_progress)
+    manifest = write_manifest(out / "manifest.csv", rows, source if source.is_dir() else source.parent)
+    failed = [row for row in rows if row["status"] != "ok"]
+    if failed:
+        raise ValueError(f"{len(failed)} of {len(rows)} recording(s) failed, first {failed[0]['path']}: "
+                         f"{failed[0]['status']}; the others were written (see {manifest})")
+    n_events = sum(row["events_out"] for row in rows)
+    print(f"wrote {len(rows)} feature stream(s), {n_events} events, to {out} (list: {manifest})")
     return 0
