@@ -5,8 +5,9 @@
     python benchmarks/feast_accuracy.py --extra    # combinations, 2 layers, 2 epochs, CV on Train -> sweep_extra.json
 
 The model is ``evlearn.feast.readout.build_pipeline()`` with no arguments, i.e.
-exactly what ``evlearn feast fit`` trains with its defaults. In every CV fold
-FEAST learns its features from the training folds only. The baseline is the
+exactly what ``evlearn feast fit`` trains with its defaults. Cross-validation
+is ``evlearn.feast.readout.cross_val_predict`` (the demo's too): in every fold a
+fresh clone of the model learns its FEAST features from the training folds only. The baseline is the
 event-count frame (log1p) with the same logistic regression and the same folds.
 Tuning (``--sweep``) uses cross-validation on Train only; Test is never used to
 choose anything.
@@ -29,27 +30,11 @@ def shared_nmnist() -> Path:
     return Path(os.environ.get("EVLEARN_SHARED_DATA", ROOT.parent / "shared" / "data")) / "nmnist-small"
 
 
-def histograms(pipeline, streams):
-    return pipeline.histograms(streams)
-
-
-def fit_features(pipeline, streams):
-    pipeline.features_ = pipeline._extractor()
-    pipeline.features_.fit(streams)
-    return pipeline
-
-
 def evaluate_config(train, ytr, test, yte, n_folds: int, seed: int, with_test: bool = True, **config) -> dict:
-    from evlearn.feast.readout import build_pipeline, make_classifier, stratified_folds
+    from evlearn.feast.readout import build_pipeline, cross_val_predict
 
-    fold = stratified_folds(ytr, n_folds, seed)
-    pred = np.empty_like(ytr)
     start = time.process_time()
-    for k in range(n_folds):
-        tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        pipe = fit_features(build_pipeline(seed=seed, **config), [train[i] for i in tr])
-        X = histograms(pipe, train)
-        pred[te] = make_classifier(pipe.alpha).fit(X[tr], ytr[tr]).predict(X[te])
+    pred = cross_val_predict(build_pipeline(seed=seed, **config), train, ytr, n_folds=n_folds, seed=seed)
     result = {"config": config, "seed": seed, "cv_accuracy": float(np.mean(pred == ytr)),
               "cv_folds": n_folds}
     if with_test:
@@ -66,15 +51,15 @@ def baseline(train, ytr, test, yte, n_folds: int, seed: int) -> dict:
     from evlearn.feast.readout import count_frame_features, cross_val_predict, make_classifier
 
     Xtr, Xte = count_frame_features(train, SENSOR_SIZE), count_frame_features(test, SENSOR_SIZE)
-    cv = float(np.mean(cross_val_predict(Xtr, ytr, n_folds, seed) == ytr))
+    cv = float(np.mean(cross_val_predict(make_classifier(), Xtr, ytr, n_folds=n_folds, seed=seed) == ytr))
     return {"cv_accuracy": cv, "test_accuracy": make_classifier().fit(Xtr, ytr).score(Xte, yte)}
 
 
 SWEEP = [
     {},
-    {"neurons": 32}, {"neurons": 96},
+    {"n_neurons": 32}, {"n_neurons": 96},
     {"radius": 3}, {"radius": 5},
-    {"tau_ms": 15.0}, {"tau_ms": 60.0},
+    {"tau_us": 15_000.0}, {"tau_us": 60_000.0},
     {"grid": 3}, {"grid": 5},
     {"polarity": "stack"},
 ]
@@ -82,9 +67,9 @@ SWEEP = [
 # beyond the one-at-a-time sweep: combinations, a second layer, a second pass over the data
 EXTRA = [
     {"polarity": "stack", "radius": 3},
-    {"polarity": "stack", "neurons": 128},
-    {"epochs": 2},
-    {"neurons": [64, 32]},
+    {"polarity": "stack", "n_neurons": 128},
+    {"n_epochs": 2},
+    {"n_neurons": [64, 32]},
 ]
 
 

@@ -58,7 +58,7 @@ class PatternDetectionConfig:
     codegen_target: str = "numpy"
 
     def validate(self) -> "PatternDetectionConfig":
-        theory._check_sizes(self.n, self.a, self.s)
+        theory.check_sizes(self.n, self.a, self.s)
         if self.s > self.a:
             raise ValueError(f"s must be <= a (a segment samples one stored pattern), got s={self.s}, a={self.a}")
         for name in ("segments", "fp_neurons", "bank", "replicas"):

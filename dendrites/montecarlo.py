@@ -269,7 +269,7 @@ def simulate_false_match(n: int, a: int, s: int, theta: int, trials: int = 100_0
 
     Estimates :func:`evlearn.dendrites.theory.false_match_probability`.
     """
-    theory._check_sizes(n, a, s, theta)
+    theory.check_sizes(n, a, s, theta)
     _check_common(trials, seed, level)
     return _result(_false_match_kernel(n, a, s, theta, trials, seed), trials, level)
 
@@ -280,7 +280,7 @@ def simulate_noise_match(n: int, a: int, s: int, theta: int, noise: float, trial
 
     Estimates :func:`evlearn.dendrites.theory.noise_match_probability`.
     """
-    v = theory._check_noise_args(a, s, theta, noise, n)
+    v = theory.check_noise_args(a, s, theta, noise, n)
     if v > n - a:
         raise ValueError(f"cannot replace {v} cells: only n - a = {n - a} cells lie outside the pattern")
     _check_common(trials, seed, level)
@@ -293,8 +293,8 @@ def simulate_neuron_false_match(n: int, a: int, s: int, theta: int, segments: in
 
     Estimates :func:`evlearn.dendrites.theory.neuron_false_match_probability`.
     """
-    theory._check_sizes(n, a, s, theta)
-    theory._check_count(segments, "segments")
+    theory.check_sizes(n, a, s, theta)
+    theory.check_count(segments, "segments")
     _check_common(trials, seed, level)
     return _result(_neuron_false_match_kernel(n, a, s, theta, segments, trials, seed), trials, level)
 
@@ -305,8 +305,8 @@ def simulate_union_false_match(n: int, a: int, s: int, theta: int, patterns: int
 
     Estimates :func:`evlearn.dendrites.theory.union_false_match_probability`.
     """
-    theory._check_sizes(n, a, s, theta)
-    theory._check_count(patterns, "patterns")
+    theory.check_sizes(n, a, s, theta)
+    theory.check_count(patterns, "patterns")
     _check_common(trials, seed, level)
     return _result(_union_false_match_kernel(n, a, s, theta, patterns, trials, seed), trials, level)
 

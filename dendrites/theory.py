@@ -53,7 +53,7 @@ __all__ = [
 # --------------------------------------------------------------------- validation
 MAX_N = 10**18  # population sizes up to here are exact to a few ulps (int64 differences; checked with mpmath)
 
-def _check_sizes(n, a, s, theta=None):
+def check_sizes(n, a, s, theta=None):
     check_number(n, "n", low=1, high=MAX_N, integer=True)
     check_number(a, "a", low=0, integer=True)
     check_number(s, "s", low=0, integer=True)
@@ -83,7 +83,7 @@ def overlap_distribution(n: int, a: int, s: int) -> np.ndarray:
     Hypergeometric: C(s, b) C(n - s, a - b) / C(n, a). Returned as float64
     (entries below ~1e-308 underflow to 0; use the log functions for tails).
     """
-    _check_sizes(n, a, s)
+    check_sizes(n, a, s)
     return np.exp(_log_overlap(n, a, s))
 
 
@@ -112,7 +112,7 @@ def _log_overlap(n, a, s):
 # ------------------------------------------------------------------ false match
 def log_false_match_probability(n: int, a: int, s: int, theta: int) -> float:
     """Natural log of :func:`false_match_probability` (``-inf`` when it is exactly 0)."""
-    _check_sizes(n, a, s, theta)
+    check_sizes(n, a, s, theta)
     return float(logsumexp(_log_overlap(n, a, s)[theta:]))
 
 
@@ -129,7 +129,7 @@ def false_match_probability(n: int, a: int, s: int, theta: int) -> float:
 
 def exact_false_match_probability(n: int, a: int, s: int, theta: int) -> Fraction:
     """The same sum with exact integers (a ``Fraction``); slow, for reference and tests."""
-    _check_sizes(n, a, s, theta)
+    check_sizes(n, a, s, theta)
     numerator = sum(math.comb(s, b) * math.comb(n - s, a - b) for b in range(theta, s + 1) if a - b >= 0)
     return Fraction(numerator, math.comb(n, a))
 
@@ -147,9 +147,9 @@ def _log_noise_loss(a, s, v):
     return _log_overlap(a, v, s)
 
 
-def _check_noise_args(a, s, theta, noise, n):
+def check_noise_args(a, s, theta, noise, n):
     if n is not None:
-        _check_sizes(n, a, s, theta)
+        check_sizes(n, a, s, theta)
     check_number(a, "a", low=1, high=MAX_N, integer=True)
     check_number(s, "s", low=0, integer=True)
     check_number(theta, "theta", low=0, integer=True)
@@ -174,7 +174,7 @@ def noise_match_probability(a: int, s: int, theta: int, noise: float, n: int | N
     ``n`` does not enter (replacement cells never hit the segment); pass it to
     have it validated against ``a`` and ``s``.
     """
-    v = _check_noise_args(a, s, theta, noise, n)
+    v = check_noise_args(a, s, theta, noise, n)
     return _prob(float(logsumexp(_log_noise_loss(a, s, v)[: s - theta + 1])))
 
 
@@ -184,12 +184,12 @@ def noise_false_negative_probability(a: int, s: int, theta: int, noise: float, n
     P = sum_{k=s-theta+1..s} C(s, k) C(a - s, v - k) / C(a, v), the paper's
     false-negative equation for a pattern with ``v`` replaced cells.
     """
-    v = _check_noise_args(a, s, theta, noise, n)
+    v = check_noise_args(a, s, theta, noise, n)
     return _prob(float(logsumexp(_log_noise_loss(a, s, v)[s - theta + 1:])))
 
 
 # ------------------------------------------------------------ many segments
-def _check_count(value, name):
+def check_count(value, name):
     return check_number(value, name, low=1, integer=True)
 
 
@@ -200,7 +200,7 @@ def neuron_false_match_probability(n: int, a: int, s: int, theta: int, segments:
     with the single-segment probability p, so P = 1 - (1 - p)^segments, computed
     as -expm1(segments * log1p(-p)) to stay accurate for tiny p.
     """
-    _check_count(segments, "segments")
+    check_count(segments, "segments")
     p = false_match_probability(n, a, s, theta)
     if p >= 1.0:
         return 1.0
@@ -214,7 +214,7 @@ def neuron_detection_probability(n: int, a: int, s: int, theta: int, segments: i
     the other ``segments - 1`` segments (other, independent patterns) each see a
     uniformly random SDR and add false matches. P = 1 - (1 - p_own)(1 - p_fm)^(segments-1).
     """
-    _check_count(segments, "segments")
+    check_count(segments, "segments")
     p_miss = noise_false_negative_probability(a, s, theta, noise, n=n)
     p_fm = false_match_probability(n, a, s, theta)
     log_none = math.log(p_miss) if p_miss > 0 else -math.inf
@@ -229,8 +229,8 @@ def expected_union_size(n: int, s: int, patterns: int) -> float:
 
     n * (1 - (1 - s/n)^M), the formula Numenta's union scripts use.
     """
-    _check_sizes(n, 0, s)
-    _check_count(patterns, "patterns")
+    check_sizes(n, 0, s)
+    check_count(patterns, "patterns")
     return float(n * -math.expm1(patterns * math.log1p(-s / n))) if s < n else float(n)
 
 
@@ -241,8 +241,8 @@ def union_size_distribution(n: int, s: int, patterns: int, *, progress: bool = F
     cells with probability C(u, s - j) C(n - u, j) / C(n, s). The work grows as
     ``union_work(s, patterns)``.
     """
-    _check_sizes(n, 0, s)
-    _check_count(patterns, "patterns")
+    check_sizes(n, 0, s)
+    check_count(patterns, "patterns")
     return np.exp(_log_union_size(n, s, patterns, progress))
 
 
@@ -279,8 +279,8 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: 
     synapses u follows :func:`union_size_distribution`, and
     P = sum_u P(u) * false_match_probability(n, a, u, theta).
     """
-    _check_sizes(n, a, s, theta)
-    _check_count(patterns, "patterns")
+    check_sizes(n, a, s, theta)
+    check_count(patterns, "patterns")
     log_size = _log_union_size(n, s, patterns, progress)
     terms = [log_size[u] + (log_false_match_probability(n, a, u, theta) if u >= theta else -np.inf)
              for u in np.flatnonzero(np.isfinite(log_size))]
@@ -289,7 +289,7 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: 
 
 def union_false_match_probability_expected_size(n: int, a: int, s: int, theta: int, patterns: int) -> float:
     """Paper-style approximation: one segment with round(expected_union_size) synapses."""
-    _check_sizes(n, a, s, theta)
+    check_sizes(n, a, s, theta)
     size = int(round(expected_union_size(n, s, patterns)))
     return false_match_probability(n, a, size, theta) if size >= theta else 0.0
 
@@ -319,7 +319,7 @@ def choose_threshold(n: int, a: int, s: int, noise: float, false_match_weight: f
     weights this is the error of a detector seeing random and stored-noisy SDRs
     equally often. Ties go to the larger theta (fewer false matches).
     """
-    _check_sizes(n, a, s)
+    check_sizes(n, a, s)
     check_number(s, "s", low=1, integer=True)
     check_number(false_match_weight, "false_match_weight", low=0.0)
     best = None
@@ -341,7 +341,7 @@ def choose_segment(n: int, a: int, noise: float, max_false_match: float = 1e-9,
     tolerant); the first s where the false-negative target also holds wins.
     Raises ValueError when no segment up to ``max_synapses`` meets both targets.
     """
-    _check_sizes(n, a, 0)
+    check_sizes(n, a, 0)
     _check_fraction(max_false_match, "max_false_match")
     _check_fraction(max_false_negative, "max_false_negative")
     limit = a if max_synapses is None else check_number(max_synapses, "max_synapses", low=1, integer=True)

@@ -29,6 +29,10 @@ def __getattr__(name):
         import evlearn.formats
 
         return getattr(evlearn.formats, name)
+    if name == "NotFittedError":  # scikit-learn's subclass: loads scikit-learn, so on first use
+        from evlearn.base import NotFittedError
+
+        return NotFittedError
     if name in _LAZY_FEAST:
         import evlearn.feast
 

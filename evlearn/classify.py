@@ -1,7 +1,9 @@
-"""A small multinomial logistic-regression read-out in NumPy (no extra dependency).
+"""A small multinomial logistic-regression read-out in NumPy, a scikit-learn classifier.
 
-scikit-learn contract: ``fit`` validates and sets attributes ending in ``_``;
-``predict``/``predict_proba``/``score`` check the model is fitted. Features are
+It passes scikit-learn's ``check_estimator`` (tests/test_estimators.py): ``fit``
+validates parameters and data and sets attributes ending in ``_``;
+``predict``/``predict_proba``/``decision_function``/``score`` raise
+``NotFittedError`` before ``fit``. Features are
 standardised with training statistics; training is full-batch L-BFGS-free
 gradient descent with Nesterov momentum on the L2-regularised cross-entropy,
 which is convex, so the result does not depend on the seed.
@@ -9,25 +11,17 @@ which is convex, so the result does not depend on the seed.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d, validate_data
 
+from evlearn.base import Estimator, NotFittedError, check_fitted
 from evlearn.validation import check_number
 
-
-class NotFittedError(ValueError):
-    """Raised when a learner is used before ``fit``."""
+__all__ = ["LogisticRegression", "NotFittedError"]
 
 
-def check_features(X, name: str = "X") -> np.ndarray:
-    """Return X as a finite 2-D float64 array or raise ValueError."""
-    array = np.asarray(X, dtype=np.float64)
-    if array.ndim != 2 or array.shape[0] == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D array (samples x features), got shape {array.shape}")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return array
-
-
-class LogisticRegression:
+class LogisticRegression(ClassifierMixin, Estimator):
     """Multinomial logistic regression with L2 penalty ``alpha`` (per sample)."""
 
     def __init__(self, alpha: float = 1e-3, max_iter: int = 500, learning_rate: float = 0.5, tol: float = 1e-6):
@@ -36,26 +30,21 @@ class LogisticRegression:
         self.learning_rate = learning_rate
         self.tol = tol
 
-    def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in ("alpha", "max_iter", "learning_rate", "tol")}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"unknown parameter {key!r}")
-            setattr(self, key, value)
-        return self
-
-    def fit(self, X, y):
-        X = check_features(X)
-        y = np.asarray(y)
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"y must have one label per sample: X has {X.shape[0]} rows, y has shape {y.shape}")
+    def check_params(self):
+        """Validate the parameters without fitting (ValueError naming the bad one)."""
         check_number(self.alpha, "alpha", low=0)
         check_number(self.max_iter, "max_iter", low=1, integer=True)
+        check_number(self.learning_rate, "learning_rate", low=0, low_open=True)
+        check_number(self.tol, "tol", low=0)
+
+    def fit(self, X, y):
+        self.check_params()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
         self.classes_, codes = np.unique(y, return_inverse=True)
         if self.classes_.size < 2:
-            raise ValueError("need samples of at least two classes to fit a classifier")
+            raise ValueError(f"need samples of at least two classes to fit a classifier, got 1 class ({self.classes_[0]!r})")
         self.mean_ = X.mean(axis=0)
         self.scale_ = X.std(axis=0)
         self.scale_[self.scale_ == 0] = 1.0
@@ -89,25 +78,23 @@ class LogisticRegression:
         self.n_iter_ = iteration + 1
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "coef_"):
-            raise NotFittedError("this LogisticRegression is not fitted yet; call fit first")
-
-    def decision_function(self, X) -> np.ndarray:
-        self._check_fitted()
-        X = check_features(X)
-        if X.shape[1] != self.coef_.shape[0]:
-            raise ValueError(f"X has {X.shape[1]} features, the model was fitted on {self.coef_.shape[0]}")
+    def _logits(self, X) -> np.ndarray:
+        check_fitted(self, "coef_")
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         return ((X - self.mean_) / self.scale_) @ self.coef_ + self.intercept_
 
+    def decision_function(self, X) -> np.ndarray:
+        """Class scores, (n_samples, n_classes); for two classes, as scikit-learn, the
+        score of ``classes_[1]`` minus that of ``classes_[0]``, shape (n_samples,)."""
+        logits = self._logits(X)
+        return logits[:, 1] - logits[:, 0] if self.classes_.size == 2 else logits
+
     def predict_proba(self, X) -> np.ndarray:
-        logits = self.decision_function(X)
+        logits = self._logits(X)
         logits -= logits.max(axis=1, keepdims=True)
         prob = np.exp(logits)
         return prob / prob.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
-
-    def score(self, X, y) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        winners = np.argmax(self._logits(X), axis=1)  # checks the model is fitted first
+        return self.classes_[winners]

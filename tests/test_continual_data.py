@@ -107,7 +107,7 @@ def test_split_nmnist_with_a_saved_feast_model(tmp_path, nmnist_dir):
             for f in files:
                 shutil.copy(f, root / split / str(label) / f.name)
     streams = [events for events, _ in NMNISTFolder(root, split="train")][:4]
-    layer = FEAST(n_neurons=4, radius=2, random_state=0).fit(streams)
+    layer = FEAST(n_neurons=4, radius=2, seed=0).fit(streams)
     save_model(tmp_path / "feast.npz", layer)
     Ftr, ytr, Fte, yte = load_arrays("nmnist", root, features="feast", feast_model=str(tmp_path / "feast.npz"))
     channels = layer.output_size[2]

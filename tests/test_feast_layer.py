@@ -5,7 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from evlearn.events import make_events
 from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
-from evlearn.feast.layer import FEAST, NotFittedError
+from evlearn.feast import FEAST, NotFittedError
 
 FAR = 10**9  # microseconds between repetitions: exp(-FAR / tau) == 0.0 in float64
 
@@ -16,7 +16,7 @@ def repeated_pattern(n, x=3, y=2):
 
 
 def test_single_repeated_pattern_is_learned_by_one_neuron():
-    model = FEAST(n_neurons=4, radius=1, tau=1000.0, eta=0.05, polarity="merge", sensor_size=(8, 8, 1))
+    model = FEAST(n_neurons=4, radius=1, tau_us=1000.0, eta=0.05, polarity="merge", sensor_size=(8, 8, 1))
     before = None
     model.partial_fit(repeated_pattern(1))
     before = model.weights_.copy()
@@ -129,9 +129,9 @@ def test_fixed_seed_is_reproducible_and_seeds_differ(nmnist_dir):
     from evlearn.datasets.nmnist import read_nmnist
 
     streams = [read_nmnist(p)[:500] for p in sorted((nmnist_dir / "Test").rglob("*.bin"))[:3]]
-    a = FEAST(n_neurons=8, random_state=1).fit(streams)
-    b = FEAST(n_neurons=8, random_state=1).fit(streams)
-    c = FEAST(n_neurons=8, random_state=2).fit(streams)
+    a = FEAST(n_neurons=8, seed=1).fit(streams)
+    b = FEAST(n_neurons=8, seed=1).fit(streams)
+    c = FEAST(n_neurons=8, seed=2).fit(streams)
     np.testing.assert_array_equal(a.weights_, b.weights_)
     np.testing.assert_array_equal(a.thresholds_, b.thresholds_)
     assert not np.array_equal(a.weights_, c.weights_)
@@ -164,14 +164,14 @@ def test_get_set_params_round_trip():
     clone = FEAST(**params)
     assert clone.get_params() == params
     assert model.set_params(radius=2) is model and model.radius == 2
-    with pytest.raises(ValueError, match="unknown parameter 'radii'"):
+    with pytest.raises(ValueError, match="Invalid parameter 'radii'"):
         model.set_params(radii=3)
 
 
 @pytest.mark.parametrize("params, match", [
     ({"n_neurons": 0}, "n_neurons"),
     ({"radius": -1}, "radius"),
-    ({"tau": 0}, "tau"),
+    ({"tau_us": 0}, "tau_us"),
     ({"eta": 1.5}, "eta"),
     ({"polarity": "both"}, "polarity"),
     ({"inference": "soft"}, "inference"),

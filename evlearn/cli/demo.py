@@ -65,11 +65,10 @@ def run(args) -> int:
     from evlearn.datasets.nmnist import SENSOR_SIZE
     from evlearn.feast.data import load_folder
     from evlearn.feast.layer import FEAST
-    from evlearn.feast.plots import diagnostics, plot_diagnostics, plot_weights
-    from evlearn.feast.readout import (classification_report, count_frame_features, feature_histogram,
-                                       make_classifier, stratified_folds)
+    from evlearn.feast.plots import diagnostics, plot_diagnostics, plot_weights, unused_channels_text
+    from evlearn.feast.readout import (FEASTClassifier, classification_report, count_frame_features,
+                                       cross_val_predict, make_classifier)
     from evlearn.io import run_record, write_json
-    from evlearn.progress import progress_bar
 
     start = time.perf_counter()
     folder = find_samples(args.data)
@@ -87,18 +86,11 @@ def run(args) -> int:
     print(f"evlearn demo: {len(streams)} samples, {len(classes)} classes, {n_events} events from {folder}")
 
     # Both read-outs see the same folds; FEAST learns its features on the training folds only.
-    config = FEAST(random_state=args.seed).get_params()
-    fold = stratified_folds(labels, n_folds, args.seed)
+    config = FEAST(seed=args.seed).get_params()
+    cv = {"n_folds": n_folds, "seed": args.seed, "progress": progress}
     frames = count_frame_features(streams, SENSOR_SIZE)
-    pred_base = np.empty_like(labels)
-    pred_feast = np.empty_like(labels)
-    for k in progress_bar(range(n_folds), progress, desc="cross-validation", total=n_folds):
-        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-        pred_base[test] = make_classifier().fit(frames[train], labels[train]).predict(frames[test])
-        layer = FEAST(**config).fit([streams[i] for i in train])
-        hist = np.array([feature_histogram(layer.transform(s), layer.n_features_out_, SENSOR_SIZE, grid=4)
-                         for s in streams])
-        pred_feast[test] = make_classifier().fit(hist[train], labels[train]).predict(hist[test])
+    pred_base = cross_val_predict(make_classifier(), frames, labels, desc="baseline CV", **cv)
+    pred_feast = cross_val_predict(FEASTClassifier(FEAST(**config), grid=4), streams, labels, desc="FEAST CV", **cv)
     baseline = classification_report(labels, pred_base, classes)
     feast = classification_report(labels, pred_feast, classes)
     print(f"  {n_folds}-fold cross-validated accuracy, logistic regression on")
@@ -118,7 +110,7 @@ def run(args) -> int:
         plot_diagnostics(layer, out / "feast_diagnostics.png"),
     ]
     print(f"  unmatched events while learning: {info['missed_fraction']:.2%}; "
-          f"neurons that never won: {info['unused_neurons']} of {info['wins'].size}")
+          f"output channels: {unused_channels_text(layer, info['unused_neurons'])}")
     summary = run_record(
         {"data": str(folder), "n_folds": n_folds, "feast": {**config, "sensor_size": list(config["sensor_size"])},
          "grid": 4},
@@ -138,24 +130,31 @@ def run(args) -> int:
 
 
 def _plot_frames(streams, labels, path) -> Path:
-    """One event-count frame per class (ON minus OFF), as the data look to the baseline."""
-    import matplotlib
+    """One event-count frame per class (ON minus OFF), as the data look to the baseline.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    The colour map is centred on 0 (white: as many ON as OFF events) with one
+    scale shared by every panel and a colour bar, so colours compare across digits.
+    """
+    from matplotlib.figure import Figure  # not pyplot: no global backend or figure registry touched
 
     from evlearn.datasets.nmnist import SENSOR_SIZE
     from evlearn.functional.frames import count_frame
     from evlearn.io import save_figure
 
     classes = list(np.unique(labels))
-    fig, axes = plt.subplots(1, len(classes), figsize=(1.4 * len(classes), 1.7))
-    for ax, label in zip(np.atleast_1d(axes), classes):
+    frames = []
+    for label in classes:
         frame = count_frame(streams[int(np.flatnonzero(labels == label)[0])], SENSOR_SIZE)
-        ax.imshow(frame[1] - frame[0], cmap="RdBu_r")
+        frames.append(frame[1] - frame[0])
+    limit = max(1, int(max(np.abs(f).max() for f in frames)))
+    fig = Figure(figsize=(1.4 * len(classes) + 0.8, 1.9))
+    axes = np.atleast_1d(fig.subplots(1, len(classes)))
+    for ax, label, frame in zip(axes, classes, frames):
+        image = ax.imshow(frame, cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_title(str(label), fontsize=9)
         ax.axis("off")
-    fig.suptitle("event-count frames (ON - OFF), one sample per class", fontsize=9)
+    bar = fig.colorbar(image, ax=list(axes), shrink=0.8, pad=0.02)
+    bar.set_label("ON - OFF events\nper pixel", fontsize=8)
+    fig.suptitle("event-count frames (red: more ON, blue: more OFF events), one sample per class", fontsize=9)
     save_figure(fig, path)
-    plt.close(fig)
     return Path(path)

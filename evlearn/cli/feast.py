@@ -93,19 +93,19 @@ def build_model(layers: int = 1, neurons="64", radius: int = 4, tau_ms: float = 
 
     check_number(layers, "--layers", low=1, high=4, integer=True)
     check_number(tau_ms, "--tau", low=0, low_open=True)
-    return build_pipeline(neurons=_neurons(neurons, layers), radius=radius, tau_ms=tau_ms, grid=grid,
-                          epochs=epochs, seed=seed)
+    return build_pipeline(n_neurons=_neurons(neurons, layers), radius=radius, tau_us=tau_ms * 1e3, grid=grid,
+                          n_epochs=epochs, seed=seed)
 
 
 def run_fit(args) -> int:
     from evlearn.feast.data import list_samples, load_folder
     from evlearn.feast.persistence import estimate_model_bytes, save_model
+    from evlearn.validation import check_sensor_size
 
     progress = not args.no_progress
     model = build_model(args.layers, args.neurons, args.radius, args.tau, args.grid, args.epochs, args.seed)
-    # validate the parameters and the folder layout before reading any recording
-    layers = model.features._build() if hasattr(model.features, "_build") else [model.features]
-    width, height, _ = layers[0]._check_params()
+    model.check_params()  # every parameter, then the folder layout, before reading any recording
+    width, height, _ = check_sensor_size(model.features.sensor_size)
     if args.grid > min(width, height):
         raise ValueError(f"--grid {args.grid} gives read-out cells smaller than a pixel on the "
                          f"{width}x{height} sensor; use at most {min(width, height)} (default: {DEFAULTS['grid']})")
@@ -113,7 +113,7 @@ def run_fit(args) -> int:
     size = estimate_model_bytes(model, len(classes))
     if size > LARGE_MODEL_BYTES:
         print(f"evlearn feast fit: warning: the model will hold about {size / 1e6:.0f} MB of arrays "
-              f"({model.features.n_neurons if len(layers) == 1 else args.neurons} neurons); learning time "
+              f"({model.features.n_neurons if args.layers == 1 else args.neurons} neurons); learning time "
               "grows in proportion", file=sys.stderr)
     start = time.perf_counter()
     streams, labels = load_folder(args.train, progress=progress, desc="reading")

@@ -5,7 +5,8 @@
 - :class:`FEASTClassifier`: features + per-cell winner histograms + logistic regression.
 - :func:`save_model` / :func:`load_model`: one atomic ``.npz`` file per model.
 """
-from evlearn.feast.layer import FEAST, NotFittedError
+from evlearn.base import NotFittedError
+from evlearn.feast.layer import FEAST
 from evlearn.feast.network import FEASTNetwork
 from evlearn.feast.persistence import load_model, save_model
 from evlearn.feast.readout import FEASTClassifier, feature_histogram

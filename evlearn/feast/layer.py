@@ -11,27 +11,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from evlearn.base import Estimator, accepts_renamed, check_fitted
+from evlearn.deprecation import Renamed
 from evlearn.events import NMNIST_SENSOR
 from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
 from evlearn.progress import progress_bar
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
-PARAMS = ("n_neurons", "radius", "tau", "eta", "delta_i", "delta_e", "polarity", "sensor_size",
-          "inference", "n_epochs", "shuffle", "random_state")
+# Names before docs/conventions.md; accepted with a FutureWarning for one release.
+RENAMED = {"tau": Renamed("tau_us"), "random_state": Renamed("seed")}
 
 
-class NotFittedError(ValueError):
-    """Raised when ``transform`` is called before ``fit``/``partial_fit``."""
+def check_seed(seed, name: str = "seed"):
+    """A seed is a non-negative int or None (fresh entropy); returns it unchanged."""
+    if seed is not None:
+        check_number(seed, name, low=0, integer=True)
+    return seed
 
 
-class FEAST:
+class FEAST(Estimator):
     """A layer of K neurons with unit weight vectors and adaptive selection thresholds.
 
     Parameters
     ----------
     n_neurons : K, neurons per population.
     radius : R, the context is the (2R+1) x (2R+1) time-surface patch around the event.
-    tau : time constant of the exponential time surface, in microseconds (30 ms default).
+    tau_us : time constant of the exponential time surface, in microseconds (30 ms default).
     eta : learning rate of the winner's weights, w <- normalise((1 - eta) w + eta c).
     delta_i : rise of the winner's threshold (paper: 0.001).
     delta_e : fall of every threshold after an event no neuron matched (0.003, as a public
@@ -44,20 +49,25 @@ class FEAST:
         "threshold" (only events some neuron matches are kept, as during learning).
     n_epochs : passes over the training streams in ``fit``.
     shuffle : visit training streams in a random order each epoch (seeded).
-    random_state : seed of the weight initialisation and the visiting order.
+    seed : seed of the weight initialisation and the visiting order (int, or None for
+        fresh entropy). ``tau`` and ``random_state`` are deprecated aliases of
+        ``tau_us`` and ``seed`` (docs/conventions.md).
 
     Fitted attributes: ``weights_`` (n_features_out_, D), ``thresholds_`` (n_features_out_,),
     ``n_features_out_`` (output channels: populations x K), ``n_events_seen_`` and
-    ``history_`` (diagnostics; see :mod:`evlearn.feast.diagnostics`).
+    ``history_`` (diagnostics; see :func:`evlearn.feast.plots.diagnostics`).
     """
 
-    def __init__(self, n_neurons: int = 64, radius: int = 4, tau: float = 30_000.0, eta: float = 0.001,
+    RENAMED = RENAMED
+
+    @accepts_renamed
+    def __init__(self, n_neurons: int = 64, radius: int = 4, tau_us: float = 30_000.0, eta: float = 0.001,
                  delta_i: float = 0.001, delta_e: float = 0.003, polarity: str = "split",
-                 sensor_size=NMNIST_SENSOR, inference: str = "nearest", n_epochs: int = 1,
-                 shuffle: bool = True, random_state: int | None = 0):
+                 sensor_size=tuple(NMNIST_SENSOR), inference: str = "nearest", n_epochs: int = 1,
+                 shuffle: bool = True, seed: int | None = 0):
         self.n_neurons = n_neurons
         self.radius = radius
-        self.tau = tau
+        self.tau_us = tau_us
         self.eta = eta
         self.delta_i = delta_i
         self.delta_e = delta_e
@@ -66,33 +76,24 @@ class FEAST:
         self.inference = inference
         self.n_epochs = n_epochs
         self.shuffle = shuffle
-        self.random_state = random_state
+        self.seed = seed
 
-    # scikit-learn parameter protocol -------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict:
-        return {name: getattr(self, name) for name in PARAMS}
-
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in PARAMS:
-                raise ValueError(f"unknown parameter {key!r} for FEAST; valid: {', '.join(PARAMS)}")
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        defaults = FEAST().get_params()
-        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
-        return "FEAST(" + ", ".join(f"{k}={v!r}" for k, v in changed.items()) + ")"
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
+        return tags
 
     # validation ----------------------------------------------------------------------
-    def _check_params(self):
+    def check_params(self):
+        """Validate the parameters without fitting; returns the sensor size. ValueError names the bad one."""
         check_number(self.n_neurons, "n_neurons", low=1, integer=True)
         check_number(self.radius, "radius", low=0, high=64, integer=True)
-        check_number(self.tau, "tau", low=0, low_open=True)
+        check_number(self.tau_us, "tau_us", low=0, low_open=True)
         check_number(self.eta, "eta", low=0, high=1)
         check_number(self.delta_i, "delta_i", low=0)
         check_number(self.delta_e, "delta_e", low=0)
         check_number(self.n_epochs, "n_epochs", low=1, integer=True)
+        check_seed(self.seed)
         if self.polarity not in MODES:
             raise ValueError(f"polarity must be one of {sorted(MODES)}, got {self.polarity!r}")
         if self.inference not in ("nearest", "threshold"):
@@ -100,23 +101,30 @@ class FEAST:
         return check_sensor_size(self.sensor_size)
 
     def _shape(self):
-        size = self._check_params()
+        size = self.check_params()
         _, groups, n_ctx = layout(MODES[self.polarity], size.polarities, self.radius)
         return size, groups, n_ctx
 
-    def _initialise(self):
+    @property
+    def weights_shape(self) -> tuple[int, int]:
+        """Shape the parameters give ``weights_``: (output channels, context length)."""
+        _, groups, n_ctx = self._shape()
+        return groups * self.n_neurons, n_ctx
+
+    def initialise(self):
+        """Seeded initial weights and zero thresholds, as at the start of ``fit`` (returns self)."""
         size, groups, n_ctx = self._shape()
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         weights = rng.random((groups * self.n_neurons, n_ctx))
         self.weights_ = weights / np.linalg.norm(weights, axis=1, keepdims=True)
         self.thresholds_ = np.zeros(groups * self.n_neurons)
         self.n_features_out_ = groups * self.n_neurons
         self.n_events_seen_ = 0
         self.history_ = {"events": [], "missed": [], "thresholds": [], "wins": np.zeros(self.n_features_out_, np.int64)}
+        return self
 
     def _check_fitted(self):
-        if not hasattr(self, "weights_"):
-            raise NotFittedError("this FEAST layer is not fitted yet; call fit or partial_fit first")
+        check_fitted(self, "weights_")
         size, groups, n_ctx = self._shape()
         if self.weights_.shape != (groups * self.n_neurons, n_ctx) or self.thresholds_.shape != (groups * self.n_neurons,):
             raise ValueError(
@@ -136,7 +144,7 @@ class FEAST:
         weights = self.weights_.reshape(groups, K, n_ctx)
         thresholds = self.thresholds_.reshape(groups, K)
         args = (ev["x"], ev["y"], ev["t"], ev["p"])
-        common = (self.radius, float(self.tau), MODES[self.polarity], size.width, size.height, size.polarities,
+        common = (self.radius, float(self.tau_us), MODES[self.polarity], size.width, size.height, size.polarities,
                   learn, use_threshold, float(self.eta), float(self.delta_i), float(self.delta_e))
         if reference:
             winners = feast_reference(*args, weights, thresholds, *common)
@@ -162,7 +170,7 @@ class FEAST:
     def partial_fit(self, stream, y=None, *, reference: bool = False):
         """Learn from one event stream (initialising the layer on the first call)."""
         if not hasattr(self, "weights_"):
-            self._initialise()
+            self.initialise()
         self._learn_stream(stream, reference=reference)
         return self
 
@@ -173,11 +181,11 @@ class FEAST:
         empty for each one, weights and thresholds carry over.
         """
         streams = _as_stream_list(streams)
-        size = self._check_params()
+        size = self.check_params()
         # every stream is checked before learning starts, so a bad one leaves the layer as it was
         streams = [validate_events(s, size, name=f"stream {i}") for i, s in enumerate(streams)]
-        self._initialise()
-        rng = np.random.default_rng(self.random_state)
+        self.initialise()
+        rng = np.random.default_rng(self.seed)
         total = self.n_epochs * len(streams)
         with progress_bar(None, progress, total=total, desc="FEAST fit", unit="sample") as bar:
             for _ in range(self.n_epochs):

@@ -9,65 +9,76 @@ from __future__ import annotations
 
 import numpy as np
 
+from evlearn.base import Estimator, accepts_renamed, check_fitted
+from evlearn.deprecation import Renamed, map_renamed
 from evlearn.events import NMNIST_SENSOR
-from evlearn.feast.layer import FEAST, _as_stream_list
+from evlearn.feast.layer import FEAST, _as_stream_list, check_seed
 from evlearn.progress import progress_bar
-from evlearn.validation import check_sensor_size, validate_events
+from evlearn.validation import check_number, check_sensor_size, validate_events
 
-LAYER_PARAMS = ("n_neurons", "radius", "tau", "eta", "delta_i", "delta_e", "polarity", "inference")
+LAYER_PARAMS = ("n_neurons", "radius", "tau_us", "eta", "delta_i", "delta_e", "polarity", "inference")
 
 
-class FEASTNetwork:
+class FEASTNetwork(Estimator):
     """A stack of FEAST layers.
 
     Parameters
     ----------
     layers : list of dicts of FEAST parameters, one per layer (``sensor_size`` and
-        ``random_state`` are set by the network). Default: one layer with FEAST's defaults.
+        ``seed`` are set by the network). Default: one layer with FEAST's defaults.
     sensor_size : (width, height, channels) of the input.
-    n_epochs, shuffle, random_state : as for FEAST, shared by every layer.
+    n_epochs, shuffle, seed : as for FEAST, shared by every layer (layer i gets ``seed + i``).
+        ``random_state`` is a deprecated alias of ``seed``.
     """
 
-    def __init__(self, layers=None, sensor_size=NMNIST_SENSOR, n_epochs: int = 1, shuffle: bool = True,
-                 random_state: int | None = 0):
+    RENAMED = {"random_state": Renamed("seed")}
+
+    @accepts_renamed
+    def __init__(self, layers=None, sensor_size=tuple(NMNIST_SENSOR), n_epochs: int = 1, shuffle: bool = True,
+                 seed: int | None = 0):
         self.layers = layers
         self.sensor_size = sensor_size
         self.n_epochs = n_epochs
         self.shuffle = shuffle
-        self.random_state = random_state
+        self.seed = seed
 
-    def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in ("layers", "sensor_size", "n_epochs", "shuffle", "random_state")}
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
+        return tags
 
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"unknown parameter {key!r} for FEASTNetwork")
-            setattr(self, key, value)
-        return self
+    def check_params(self):
+        """Validate the parameters of the network and of every layer without fitting."""
+        self.build_layers()
 
-    def _build(self) -> list[FEAST]:
+    def build_layers(self) -> list[FEAST]:
+        """The network's layers, configured and validated, not fitted."""
         specs = [{}] if self.layers is None else list(self.layers)
         if not specs:
             raise ValueError("layers must list at least one layer")
         size = tuple(check_sensor_size(self.sensor_size))
+        check_number(self.n_epochs, "n_epochs", low=1, integer=True)
+        check_seed(self.seed)
         built = []
         for i, spec in enumerate(specs):
             if not isinstance(spec, dict):
                 raise ValueError(f"layers[{i}] must be a dict of FEAST parameters, got {spec!r}")
+            old = {key: spec[key] for key in spec if key in FEAST.RENAMED}
+            spec = {key: value for key, value in spec.items() if key not in old}
+            spec.update(map_renamed(f"FEASTNetwork layers[{i}]", old, FEAST.RENAMED, stacklevel=2))
             unknown = set(spec) - set(LAYER_PARAMS)
             if unknown:
                 raise ValueError(f"layers[{i}]: unknown parameter(s) {sorted(unknown)}; valid: {', '.join(LAYER_PARAMS)}")
-            seed = None if self.random_state is None else self.random_state + i
-            layer = FEAST(**spec, sensor_size=size, n_epochs=self.n_epochs, shuffle=self.shuffle, random_state=seed)
-            layer._check_params()
+            seed = None if self.seed is None else self.seed + i
+            layer = FEAST(**spec, sensor_size=size, n_epochs=self.n_epochs, shuffle=self.shuffle, seed=seed)
+            layer.check_params()
             built.append(layer)
             size = layer.output_size
         return built
 
     def fit(self, streams, y=None, *, progress: bool = False):
         streams = _as_stream_list(streams)
-        layers = self._build()
+        layers = self.build_layers()
         # every stream is checked before learning starts, so a bad one leaves the network as it was
         size = layers[0].sensor_size
         current = [validate_events(s, size, name=f"stream {i}") for i, s in enumerate(streams)]
@@ -81,7 +92,7 @@ class FEASTNetwork:
     def partial_fit(self, stream, y=None):
         """Learn from one stream through every layer (initialising on the first call)."""
         if not hasattr(self, "layers_"):
-            self.layers_ = self._build()
+            self.layers_ = self.build_layers()
         current = stream
         for i, layer in enumerate(self.layers_):
             layer.partial_fit(current)
@@ -90,10 +101,7 @@ class FEASTNetwork:
         return self
 
     def _check_fitted(self):
-        if not hasattr(self, "layers_"):
-            from evlearn.feast.layer import NotFittedError
-
-            raise NotFittedError("this FEASTNetwork is not fitted yet; call fit first")
+        check_fitted(self, "layers_")
 
     def transform(self, stream) -> np.ndarray:
         """Output events of the last layer."""
@@ -123,4 +131,4 @@ class FEASTNetwork:
 
     @property
     def output_size(self):
-        return self._build()[-1].output_size if not hasattr(self, "layers_") else self.layers_[-1].output_size
+        return self.build_layers()[-1].output_size if not hasattr(self, "layers_") else self.layers_[-1].output_size

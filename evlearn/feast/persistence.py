@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evlearn.base import check_fitted
+
 FORMAT = "evlearn-feast"
 FORMAT_VERSION = 1
 
@@ -32,16 +34,22 @@ def _layer_arrays(prefix: str, layer) -> dict:
 
 
 def _layer_params(layer) -> dict:
-    params = layer.get_params()
+    params = layer.get_params(deep=False)
     params["sensor_size"] = list(params["sensor_size"])
     return params
+
+
+def _current_names(params: dict, renamed: dict) -> dict:
+    """Parameters of files written before docs/conventions.md under today's names (no warning:
+    the user did nothing wrong)."""
+    return {(renamed[key].new if key in renamed else key): value for key, value in params.items()}
 
 
 def _restore_layer(prefix: str, params: dict, arrays, n_events_seen: int):
     from evlearn.feast.layer import FEAST
 
-    layer = FEAST(**{**params, "sensor_size": tuple(params["sensor_size"])})
-    layer._initialise()
+    params = _current_names(params, FEAST.RENAMED)
+    layer = FEAST(**{**params, "sensor_size": tuple(params["sensor_size"])}).initialise()
     n_out = layer.n_features_out_
     layer.weights_ = checked_array(arrays, f"{prefix}weights", layer.weights_.shape, np.float64)
     layer.thresholds_ = checked_array(arrays, f"{prefix}thresholds", (n_out,), np.float64)
@@ -79,11 +87,11 @@ def estimate_model_bytes(model, n_classes: int) -> int:
     """Bytes of the arrays a fitted ``model`` (FEASTClassifier, unfitted) will hold: weights,
     thresholds and read-out, before compression (random weights barely compress)."""
     features = model.features if hasattr(model, "grid") else model
-    layers = features._build() if hasattr(features, "_build") else [features]
+    layers = features.build_layers() if hasattr(features, "build_layers") else [features]
     total = 0
     for layer in layers:
-        _, groups, n_ctx = layer._shape()
-        total += groups * layer.n_neurons * (n_ctx + 2) * 8
+        n_out, n_ctx = layer.weights_shape
+        total += n_out * (n_ctx + 2) * 8
     if hasattr(model, "grid"):
         n_in = model.grid * model.grid * layers[-1].output_size[2]
         total += (n_in * (n_classes + 2) + n_classes) * 8
@@ -95,12 +103,12 @@ def _features_payload(features) -> tuple[dict, dict]:
     from evlearn.feast.network import FEASTNetwork
 
     if isinstance(features, FEAST):
-        features._check_fitted()
+        check_fitted(features, "weights_")
         return ({"kind": "FEAST", "params": _layer_params(features), "n_events_seen": features.n_events_seen_},
                 _layer_arrays("layer0_", features))
     if isinstance(features, FEASTNetwork):
-        features._check_fitted()
-        params = features.get_params()
+        check_fitted(features, "layers_")
+        params = features.get_params(deep=False)
         params["sensor_size"] = list(params["sensor_size"])
         arrays, layers = {}, []
         for i, layer in enumerate(features.layers_):
@@ -121,7 +129,7 @@ def save_model(path, model) -> Path:
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, "evlearn_version": __version__,
               "versions": package_versions("numpy", "numba")}
     if isinstance(model, FEASTClassifier):
-        model._check_fitted()
+        check_fitted(model, "classifier_")
         features, arrays = _features_payload(model.features_)
         clf = model.classifier_
         header.update(kind="FEASTClassifier", features=features,
@@ -145,7 +153,12 @@ def _build_features(spec: dict, arrays):
     if spec["kind"] == "FEAST":
         return _restore_layer("layer0_", spec["params"], arrays, spec["n_events_seen"])
     if spec["kind"] == "FEASTNetwork":
-        net = FEASTNetwork(**{**spec["params"], "sensor_size": tuple(spec["params"]["sensor_size"])})
+        from evlearn.feast.layer import FEAST
+
+        params = _current_names(spec["params"], FEASTNetwork.RENAMED)
+        if params.get("layers") is not None:
+            params["layers"] = [_current_names(layer, FEAST.RENAMED) for layer in params["layers"]]
+        net = FEASTNetwork(**{**params, "sensor_size": tuple(params["sensor_size"])})
         net.layers_ = [_restore_layer(f"layer{i}_", layer["params"], arrays, layer["n_events_seen"])
                        for i, layer in enumerate(spec["layers"])]
         return net
@@ -202,6 +215,7 @@ def load_model(path):
             if not np.all(clf.scale_ > 0):
                 raise ValueError("array 'clf_scale' must be positive")
             clf.classes_ = classes
+            clf.n_features_in_ = n_in
             model.classifier_ = clf
             model.classes_ = clf.classes_
             return model

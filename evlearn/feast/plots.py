@@ -16,7 +16,9 @@ import numpy as np
 
 def diagnostics(layer) -> dict:
     """Learning diagnostics of a fitted FEAST layer as plain arrays and numbers."""
-    layer._check_fitted()
+    from evlearn.base import check_fitted
+
+    check_fitted(layer, "weights_")
     history = layer.history_
     events = np.asarray(history["events"], dtype=np.int64)
     missed = np.asarray(history["missed"], dtype=np.int64)
@@ -33,28 +35,20 @@ def diagnostics(layer) -> dict:
     }
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def plot_weights(layer, path, *, max_neurons: int = 128) -> Path:
     """Learned weights as image patches, one row block per population (polarity)."""
     from evlearn.io import save_figure
 
-    plt = _pyplot()
+    from matplotlib.figure import Figure  # not pyplot: no global backend or figure registry touched
+
     patches = layer.weight_patches()[:max_neurons]  # (F, C, side, side)
     n, channels = patches.shape[:2]
     # stacked contexts: channels side by side in one picture per neuron
     images = np.concatenate(list(patches.transpose(1, 0, 2, 3)), axis=2) if channels > 1 else patches[:, 0]
     cols = min(16, n)
     rows = int(np.ceil(n / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.62 * max(1, images.shape[2] / images.shape[1]) ** 0.5,
-                                                  rows * 0.62), squeeze=False)
+    fig = Figure(figsize=(cols * 0.62 * max(1, images.shape[2] / images.shape[1]) ** 0.5, rows * 0.62))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < n:
@@ -65,7 +59,6 @@ def plot_weights(layer, path, *, max_neurons: int = 128) -> Path:
         title += " (rows 1-%d: OFF, then ON)" % int(np.ceil(layer.n_neurons / cols))
     fig.suptitle(title, fontsize=9)
     save_figure(fig, path, dpi=100)
-    plt.close(fig)
     return Path(path)
 
 
@@ -73,9 +66,11 @@ def plot_diagnostics(layer, path) -> Path:
     """Threshold dynamics, unmatched-event fraction and win counts over learning."""
     from evlearn.io import save_figure
 
-    plt = _pyplot()
+    from matplotlib.figure import Figure
+
     d = diagnostics(layer)
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
+    fig = Figure(figsize=(12, 3.2))
+    axes = fig.subplots(1, 3)
     events = d["events"]
     thresholds = d["thresholds"]
     if thresholds.size:
@@ -98,8 +93,17 @@ def plot_diagnostics(layer, path) -> Path:
     axes[1].set(title=f"unmatched events ({d['missed_fraction']:.1%} overall)", xlabel="events seen",
                 ylabel="fraction unmatched")
     axes[2].bar(np.arange(d["wins"].size), d["wins"], width=1.0)
-    axes[2].set(title=f"wins per neuron ({d['unused_neurons']} never won)", xlabel="output channel", ylabel="wins")
+    axes[2].set(title=f"wins per output channel ({unused_channels_text(layer, d['unused_neurons'])})",
+                xlabel="output channel (population x K + neuron)", ylabel="wins")
     fig.tight_layout()
     save_figure(fig, path, dpi=100)
-    plt.close(fig)
     return Path(path)
+
+
+
+def unused_channels_text(layer, unused: int | None = None) -> str:
+    """'0 of 128 never won; K=64 neurons x 2 population(s)': says why 128 channels when K=64."""
+    if unused is None:
+        unused = diagnostics(layer)["unused_neurons"]
+    groups = layer.n_features_out_ // layer.n_neurons
+    return f"{unused} of {layer.n_features_out_} never won; K={layer.n_neurons} neurons x {groups} population(s)"

@@ -13,7 +13,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from sklearn.base import ClassifierMixin, clone
+
+from evlearn.base import Estimator, check_fitted
 from evlearn.classify import LogisticRegression
+from evlearn.deprecation import Renamed, map_renamed, ms_to_us
 from evlearn.events import as_events
 from evlearn.validation import check_fields_in_range, check_number, check_sensor_size
 
@@ -82,20 +86,35 @@ def stratified_folds(labels, n_folds: int, seed: int = 0) -> np.ndarray:
     return fold
 
 
-def cross_val_predict(X, y, n_folds: int = 5, seed: int = 0, alpha: float = 1e-3) -> np.ndarray:
-    """Out-of-fold predictions of the read-out classifier (stratified folds)."""
-    X = np.asarray(X, dtype=np.float64)
+def cross_val_predict(model, X, y, *, n_folds: int = 5, seed: int = 0, progress: bool = False,
+                      desc: str = "cross-validation") -> np.ndarray:
+    """Out-of-fold predictions of ``model`` (a fresh clone per fold) on stratified folds.
+
+    The one cross-validation helper of FEAST's read-outs (the demo, the CLI's
+    benchmark script, tests): ``X`` is a 2-D feature array or a list of event
+    streams; ``model`` any scikit-learn style classifier, e.g. ``FEASTClassifier``
+    (which learns its features on the training folds only) or ``LogisticRegression``.
+    """
+    from sklearn.base import clone
+
+    from evlearn.progress import progress_bar
+
     y = np.asarray(y)
     check_number(n_folds, "n_folds", low=2, integer=True)
+    if len(X) != y.size:
+        raise ValueError(f"need one label per sample: {len(X)} samples, {y.size} labels")
     fold = stratified_folds(y, n_folds, seed)
     pred = np.empty(y.shape, dtype=y.dtype)
-    for k in range(n_folds):
-        test = fold == k
-        if not test.any():
-            continue
-        model = make_classifier(alpha).fit(X[~test], y[~test])
-        pred[test] = model.predict(X[test])
+    for k in progress_bar(range(n_folds), progress, desc=desc, total=n_folds):
+        train, test = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
+        if test.size:
+            fitted = clone(model).fit(_take(X, train), y[train])
+            pred[test] = fitted.predict(_take(X, test))
     return pred
+
+
+def _take(X, index):
+    return X[index] if isinstance(X, np.ndarray) else [X[i] for i in index]
 
 
 def classification_report(y_true, y_pred, classes=None) -> dict:
@@ -123,12 +142,15 @@ def classification_report(y_true, y_pred, classes=None) -> dict:
     }
 
 
-class FEASTClassifier:
+class FEASTClassifier(ClassifierMixin, Estimator):
     """Features from a FEAST layer or network, histogram read-out, logistic regression.
 
-    ``fit(streams, labels)`` learns the features without labels, then fits the
+    ``fit(streams, labels)`` learns a clone of ``features`` (default ``FEAST()``;
+    the object passed in is never changed) without labels, then fits the
     classifier on the per-sample histograms (``grid`` x ``grid`` cells x output
-    channels, sqrt + L2 normalised). ``predict(streams)`` returns labels.
+    channels, sqrt + L2 normalised). ``predict(streams)`` returns labels,
+    ``predict_proba``/``decision_function`` the read-out's probabilities and scores.
+    Nested parameters work as in scikit-learn: ``set_params(features__n_neurons=32)``.
     """
 
     def __init__(self, features=None, grid: int = 4, alpha: float = 1e-3, max_iter: int = 500):
@@ -137,25 +159,27 @@ class FEASTClassifier:
         self.alpha = alpha
         self.max_iter = max_iter
 
-    def get_params(self, deep: bool = True) -> dict:
-        return {k: getattr(self, k) for k in ("features", "grid", "alpha", "max_iter")}
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
+        return tags
 
-    def set_params(self, **params):
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise ValueError(f"unknown parameter {key!r} for FEASTClassifier")
-            setattr(self, key, value)
-        return self
+    def check_params(self):
+        """Validate the read-out's and the features' parameters without fitting."""
+        check_number(self.grid, "grid", low=1, integer=True)
+        make_classifier(self.alpha, self.max_iter).check_params()
+        self._extractor().check_params()
 
     def _extractor(self):
         from evlearn.feast.layer import FEAST
 
-        return FEAST() if self.features is None else self.features
+        return FEAST() if self.features is None else clone(self.features)
 
     def histograms(self, streams, *, progress: bool = False) -> np.ndarray:
         """Normalised feature histograms of each stream, shape (N, grid*grid*channels)."""
         from evlearn.progress import progress_bar
 
+        check_fitted(self, "features_")
         extractor = self.features_
         width, height, channels = extractor.output_size
         rows = []
@@ -168,49 +192,59 @@ class FEASTClassifier:
         return np.array(rows)
 
     def fit(self, streams, labels, *, progress: bool = False):
-        check_number(self.grid, "grid", low=1, integer=True)
+        self.check_params()
         streams = list(streams)
         labels = np.asarray(labels)
         if labels.shape != (len(streams),):
             raise ValueError(f"need one label per stream: {len(streams)} streams, labels of shape {labels.shape}")
-        self.features_ = self._extractor()
-        self.features_.fit(streams, progress=progress)
+        self.features_ = self._extractor().fit(streams, progress=progress)
         X = self.histograms(streams, progress=progress)
         self.classifier_ = make_classifier(self.alpha, self.max_iter).fit(X, labels)
         self.classes_ = self.classifier_.classes_
         return self
 
-    def _check_fitted(self):
-        if not hasattr(self, "classifier_"):
-            from evlearn.feast.layer import NotFittedError
-
-            raise NotFittedError("this FEASTClassifier is not fitted yet; call fit first")
+    def _readout(self, method: str, streams, progress: bool):
+        check_fitted(self, "classifier_")
+        return getattr(self.classifier_, method)(self.histograms(list(streams), progress=progress))
 
     def predict(self, streams, *, progress: bool = False) -> np.ndarray:
-        self._check_fitted()
-        return self.classifier_.predict(self.histograms(list(streams), progress=progress))
+        return self._readout("predict", streams, progress)
 
-    def score(self, streams, labels) -> float:
-        return float(np.mean(self.predict(streams) == np.asarray(labels)))
+    def predict_proba(self, streams, *, progress: bool = False) -> np.ndarray:
+        """Class probabilities, (n_streams, n_classes), columns in the order of ``classes_``."""
+        return self._readout("predict_proba", streams, progress)
+
+    def decision_function(self, streams, *, progress: bool = False) -> np.ndarray:
+        """Read-out scores (see ``LogisticRegression.decision_function``)."""
+        return self._readout("decision_function", streams, progress)
 
 
-def build_pipeline(neurons=(64,), radius: int = 4, tau_ms: float = 30.0, grid: int = 4, epochs: int = 1,
+def build_pipeline(n_neurons=(64,), radius: int = 4, tau_us: float = 30_000.0, grid: int = 4, n_epochs: int = 1,
                    seed: int = 0, **layer_params) -> FEASTClassifier:
-    """The default FEAST pipeline (the CLI's defaults): one layer per entry of ``neurons``.
+    """The default FEAST pipeline (the CLI's defaults): one layer per entry of ``n_neurons``.
 
-    Layer 1: ``neurons[0]`` neurons per polarity population (split polarities),
-    radius ``radius``, time constant ``tau_ms``; upper layers stack the previous
+    Layer 1: ``n_neurons[0]`` neurons per polarity population (split polarities),
+    radius ``radius``, time constant ``tau_us``; upper layers stack the previous
     layer's channels with radius 1. Read-out: ``grid`` x ``grid`` winner
-    histograms, sqrt + L2 normalised, logistic regression.
+    histograms, sqrt + L2 normalised, logistic regression. ``neurons``,
+    ``tau_ms`` and ``epochs`` are deprecated aliases (docs/conventions.md).
     """
     from evlearn.feast.layer import FEAST
     from evlearn.feast.network import FEASTNetwork
 
-    neurons = [int(neurons)] if np.isscalar(neurons) else [int(k) for k in neurons]
-    first = {"n_neurons": neurons[0], "radius": radius, "tau": tau_ms * 1e3, **layer_params}
-    if len(neurons) == 1:
-        features = FEAST(**first, n_epochs=epochs, random_state=seed)
+    old = {key: layer_params.pop(key) for key in list(layer_params) if key in _PIPELINE_RENAMED}
+    renamed = map_renamed("build_pipeline", old, _PIPELINE_RENAMED)
+    n_neurons, tau_us = renamed.get("n_neurons", n_neurons), renamed.get("tau_us", tau_us)
+    n_epochs = renamed.get("n_epochs", n_epochs)
+    n_neurons = [int(n_neurons)] if np.isscalar(n_neurons) else [int(k) for k in n_neurons]
+    first = {"n_neurons": n_neurons[0], "radius": radius, "tau_us": tau_us, **layer_params}
+    if len(n_neurons) == 1:
+        features = FEAST(**first, n_epochs=n_epochs, seed=seed)
     else:
-        upper = [{"n_neurons": k, "radius": 1, "tau": tau_ms * 1e3, "polarity": "stack"} for k in neurons[1:]]
-        features = FEASTNetwork(layers=[first, *upper], n_epochs=epochs, random_state=seed)
+        upper = [{"n_neurons": k, "radius": 1, "tau_us": tau_us, "polarity": "stack"} for k in n_neurons[1:]]
+        features = FEASTNetwork(layers=[first, *upper], n_epochs=n_epochs, seed=seed)
     return FEASTClassifier(features, grid=grid)
+
+
+_PIPELINE_RENAMED = {"neurons": Renamed("n_neurons"), "epochs": Renamed("n_epochs"),
+                     "tau_ms": Renamed("tau_us", ms_to_us, " (microseconds: tau_ms=30 is tau_us=30_000)")}

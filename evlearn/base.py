@@ -1,0 +1,56 @@
+"""What every evlearn learner shares: scikit-learn's base class, one NotFittedError, renamed parameters.
+
+Learners derive from :class:`Estimator` (scikit-learn's ``BaseEstimator``) so
+``get_params``/``set_params`` (with ``deep``), ``clone``, ``GridSearchCV`` and
+``Pipeline`` work as for any scikit-learn estimator. scikit-learn is imported
+here, not by ``import evlearn``.
+"""
+from __future__ import annotations
+
+import functools
+
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+from evlearn.deprecation import Renamed, map_renamed
+
+
+class NotFittedError(_SklearnNotFittedError):
+    """A learner was used before ``fit``: scikit-learn's ``NotFittedError`` (a ValueError)."""
+
+
+def check_fitted(estimator, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
+    if not hasattr(estimator, attribute):
+        name = type(estimator).__name__
+        raise NotFittedError(f"this {name} is not fitted yet; call fit first")
+
+
+def accepts_renamed(init):
+    """Decorate ``__init__`` so the class's deprecated ``RENAMED`` names are accepted (with a warning).
+
+    The signature scikit-learn sees (``functools.wraps`` keeps it) lists the new names only.
+    """
+    @functools.wraps(init)
+    def wrapper(self, *args, **kwargs):
+        old = {key: kwargs.pop(key) for key in list(kwargs) if key in self.RENAMED}
+        init(self, *args, **kwargs)
+        for key, value in map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2).items():
+            setattr(self, key, value)
+
+    return wrapper
+
+
+class Estimator(BaseEstimator):
+    """``BaseEstimator`` that also accepts the deprecated names in ``RENAMED``.
+
+    Subclasses list ``RENAMED = {old: Renamed(new)}`` and decorate ``__init__``
+    with :func:`accepts_renamed`; ``set_params`` maps old names the same way.
+    """
+
+    RENAMED: dict[str, Renamed] = {}
+
+    def set_params(self, **params):
+        old = {key: params.pop(key) for key in list(params) if key in self.RENAMED}
+        params.update(map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2))
+        return super().set_params(**params)

@@ -1,0 +1,42 @@
+"""Renamed arguments kept for one release (docs/conventions.md, "Deprecation policy").
+
+Passing an old name emits a ``FutureWarning`` (shown by default, as scikit-learn
+does) naming the new one, and its value is mapped, unit-converted where the old
+name had other units.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Callable, Mapping, NamedTuple
+
+
+class Renamed(NamedTuple):
+    """``old`` became ``new``; ``convert`` maps an old value to the new unit."""
+
+    new: str
+    convert: Callable | None = None
+    unit_note: str = ""
+
+
+def warn_renamed(owner: str, old: str, new: str, note: str = "", stacklevel: int = 3) -> None:
+    warnings.warn(f"{owner}: {old!r} is deprecated and will be removed in the next release; "
+                  f"use {new!r}{note}", FutureWarning, stacklevel=stacklevel + 1)
+
+
+def map_renamed(owner: str, given: Mapping, renames: Mapping[str, Renamed], *, stacklevel: int = 3) -> dict:
+    """New-name keyword arguments for ``given`` old-name ones, warning once per name.
+
+    An unknown name is a TypeError, as Python raises for any unexpected keyword.
+    """
+    mapped = {}
+    for old, value in given.items():
+        if old not in renames:
+            raise TypeError(f"{owner} got an unexpected keyword argument {old!r}")
+        rename = renames[old]
+        warn_renamed(owner, old, rename.new, rename.unit_note, stacklevel=stacklevel + 1)
+        mapped[rename.new] = rename.convert(value) if rename.convert is not None else value
+    return mapped
+
+
+def ms_to_us(value):
+    return value * 1e3
