@@ -59,12 +59,10 @@ class FiguresConfig:
 
 # ----------------------------------------------------------------- plotting
 def _new_figure(ncols=1, width=5.6, height=4.2):
-    import matplotlib
+    from matplotlib.figure import Figure  # not pyplot: no global backend or figure registry touched
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False)
+    fig = Figure(figsize=(width * ncols, height))
+    axes = fig.subplots(1, ncols, squeeze=False)
     return fig, list(axes[0])
 
 
@@ -345,8 +343,6 @@ def threshold_median_table() -> list[dict]:
 # --------------------------------------------------------------------- all
 def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = False) -> dict:
     """Write every figure (PNG), its data (CSV), the paper checks and summary.json into ``out``."""
-    import matplotlib.pyplot as plt
-
     cfg = (cfg or FiguresConfig()).validate()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -358,7 +354,6 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
         start = time.perf_counter()
         fig, rows = build(cfg, progress)
         save_figure(fig, out / f"{name}.png")
-        plt.close(fig)
         write_csv(out / f"{name}.csv", rows)
         sims = [r for r in rows if r["source"] == "monte_carlo"]
         all_mc += sims
@@ -372,7 +367,6 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
         start = time.perf_counter()
         fig, rows, results = figure_brian(cfg, progress)
         save_figure(fig, out / "brian.png")
-        plt.close(fig)
         write_csv(out / "brian.csv", rows)
         summary["figures"]["brian"] = {"png": "brian.png", "csv": "brian.csv"}
         summary["brian"] = [{"config": r.config, "params": r.params, "simulated_seconds": r.simulated_seconds,

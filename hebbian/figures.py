@@ -43,13 +43,12 @@ class FiguresConfig:
         return cls(N=1000, N_temperature=1000, seeds=(0,), n_sweeps=60, n_measure=20, learning_M=(2, 16), quick=True)
 
 
-def _plt():
-    import matplotlib
+def _subplots(nrows=1, ncols=1, **kwargs):
+    """A new (figure, axes) without pyplot: no global backend or figure registry touched."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    fig = Figure(figsize=kwargs.pop("figsize", None))
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def _mean_by(rows, key):
@@ -84,8 +83,7 @@ def _band(ax, x, theory_rows, colour):
 
 
 def plot_dilution(rows, path):
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(figsize=(6, 4))
     T = rows[0]["T"]
     for k in sorted({r["k"] for r in rows}):
         c = COLOURS[(k - 1) % len(COLOURS)]
@@ -105,13 +103,11 @@ def plot_dilution(rows, path):
            title=f"Retrieval vs dilution, K={max(r['k'] for r in rows)}, T={T:g} (line: d = 0.618)")
     ax.legend(fontsize=8)
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def plot_temperature(rows, path, N=None):
-    plt = _plt()
     dilutions = sorted({r["d"] for r in rows})
-    fig, axes = plt.subplots(1, len(dilutions), figsize=(5 * len(dilutions), 3.8), squeeze=False)
+    fig, axes = _subplots(1, len(dilutions), figsize=(5 * len(dilutions), 3.8), squeeze=False)
     for ax, d in zip(axes[0], dilutions):
         sub = [r for r in rows if r["d"] == d]
         for k in sorted({r["k"] for r in sub}):
@@ -128,11 +124,9 @@ def plot_temperature(rows, path, N=None):
     fig.suptitle(f"Transition with temperature (points: numba Glauber, N={N}; "
                  "bands: theory +- 2 finite-N s.d.)")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def plot_phase_diagram(rows, path):
-    plt = _plt()
     from matplotlib.colors import ListedColormap
 
     ds = sorted({r["d"] for r in rows})
@@ -140,7 +134,7 @@ def plot_phase_diagram(rows, path):
     grid = np.full((len(Ts), len(ds)), np.nan)
     for r in rows:
         grid[Ts.index(r["T"]), ds.index(r["d"])] = REGIME_CODES[r["regime"]]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, ax = _subplots(figsize=(6, 4))
     cmap = ListedColormap(["#dddddd", "#8fb8de", "#f4a259", "#6fbf73"])
     ax.pcolormesh(ds, Ts, grid, cmap=cmap, vmin=-0.5, vmax=3.5, shading="nearest")
     for name, code in REGIME_CODES.items():
@@ -148,12 +142,10 @@ def plot_phase_diagram(rows, path):
     ax.set(xlabel="dilution d", ylabel="temperature T", title="Theory regimes (cue of archetype 1, K=3)")
     ax.legend(fontsize=8, loc="upper left")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def plot_learning(rows, collapse_rows, path):
-    plt = _plt()
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    fig, axes = _subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
     markers = {"supervised": "o", "unsupervised": "s"}
     for i, r in enumerate(sorted({row["r"] for row in rows})):
@@ -182,7 +174,6 @@ def plot_learning(rows, collapse_rows, path):
     ax.set(xscale="log", xlabel="rho = (1 - r^2)/(M r^2)", ylabel="$m_k$ (theory)", title="rho sets the learning curve")
     ax.legend(fontsize=7)
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def _dilution_part(cfg, sim, out, quick, progress):

@@ -2,13 +2,14 @@
 
 Each module in SUBCOMMANDS provides ``add_parser(subparsers)`` and sets
 ``func`` on its parser. Library errors (ValueError, OSError) become one line on
-stderr and exit status 2; nothing else prints a traceback.
+stderr and exit status 2; nothing else prints a traceback. A sub-command whose
+module fails to import stays listed, and running it says why (the other
+commands keep working).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 SUBCOMMANDS = ("info", "demo", "feast", "dendrites", "hebbian", "bench")
@@ -40,10 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         module_name = f"evlearn.cli.{name}"
-        if importlib.util.find_spec(module_name) is None:  # part not built yet
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as err:
+            _add_unavailable(subparsers, name, f"importing {module_name} failed ({type(err).__name__}: {err})")
             continue
-        importlib.import_module(module_name).add_parser(subparsers)
+        module.add_parser(subparsers)
     return parser
+
+
+def _add_unavailable(subparsers, name: str, reason: str) -> None:
+    def explain(args):
+        raise ValueError(f"this command is unavailable: {reason}; reinstall evlearn (see README.md)")
+
+    parser = subparsers.add_parser(name, help=f"(unavailable: {reason})", description=reason,
+                                   epilog=f"examples:\n  evlearn {name} --help    shows why it is unavailable",
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("ignored", nargs=argparse.REMAINDER, help="arguments of the unavailable command")
+    parser.set_defaults(func=explain)
 
 
 def main(argv=None) -> int:
