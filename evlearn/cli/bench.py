@@ -29,7 +29,13 @@ def add_parser(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION")
-    run_parser = actions.add_parser("run", help="run (or resume) every (strategy, seed) of CONFIG")
+    from evlearn.cli.helptext import with_examples
+
+    run_parser = actions.add_parser("run", help="run (or resume) every (strategy, seed) of CONFIG",
+                                    description="Run every (strategy, seed) of CONFIG; re-running the same "
+                                    "command resumes after the last finished task.",
+                                    **with_examples("evlearn bench run benchmarks/configs/split_mnist.toml --out runs/sm",
+                                                    "evlearn bench run CONFIG --out runs/x --no-report --threads 1"))
     run_parser.add_argument("config", help="experiment config (.toml, .yaml or .yml)")
     run_parser.add_argument("--out", required=True, help="result folder (one sub-folder per strategy and seed)")
     run_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -39,7 +45,10 @@ def add_parser(subparsers):
                             "workers use one thread each)")
     add_execution_options(run_parser)
     run_parser.set_defaults(func=run)
-    report_parser = actions.add_parser("report", help="write report.md and plots for a result folder")
+    report_parser = actions.add_parser("report", help="write report.md and plots for a result folder",
+                                       description="Write report.md, summary.csv/json and PNG plots for a "
+                                       "folder written by `evlearn bench run`.",
+                                       **with_examples("evlearn bench report runs/split_mnist"))
     report_parser.add_argument("folder", help="a folder written by `evlearn bench run`")
     report_parser.set_defaults(func=report)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)

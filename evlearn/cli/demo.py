@@ -17,6 +17,8 @@ import numpy as np
 
 
 def add_parser(subparsers):
+    from evlearn.cli.helptext import with_examples
+
     parser = subparsers.add_parser(
         "demo",
         help="run the pipeline on the shipped N-MNIST samples (under a minute)",
@@ -24,6 +26,9 @@ def add_parser(subparsers):
         "FEAST features learned online vs the event-count-frame baseline, both cross-validated "
         "with the same logistic-regression read-out; saves pictures of the learned features, "
         "learning diagnostics and a JSON summary under --out.",
+        **with_examples("evlearn demo                                  the shipped samples -> ./evlearn-demo",
+                        "evlearn demo --out results/demo --seed 1",
+                        "evlearn demo --data ../shared/data/nmnist-small/Train   a folder of <label>/<id>.bin"),
     )
     parser.add_argument("--out", default="evlearn-demo", help="output folder (default: ./evlearn-demo)")
     parser.add_argument("--data", default=None, help="folder of <label>/<id>.bin samples (default: the shipped samples)")

@@ -16,6 +16,8 @@ examples:
 def add_parser(subparsers):
     import argparse
 
+    from evlearn.cli.helptext import with_examples
+
     parser = subparsers.add_parser(
         "dendrites",
         help="active-dendrite SDR theory, Monte Carlo and Brian2 figures",
@@ -27,7 +29,12 @@ def add_parser(subparsers):
     )
     sub = parser.add_subparsers(dest="dendrites_command", metavar="ACTION")
 
-    prob = sub.add_parser("prob", help="probabilities for one segment design")
+    prob = sub.add_parser("prob", help="probabilities for one segment design",
+                          description="Exact probabilities for one dendritic-segment design: false match, and "
+                          "with the options noise tolerance, many segments per neuron, unions of patterns.",
+                          **with_examples("evlearn dendrites prob --n 10000 --a 300 --s 24 --theta 12",
+                                          "evlearn dendrites prob --n 2000 --a 64 --s 24 --theta 10 --noise 0.3 --json",
+                                          "evlearn dendrites prob --n 2000 --a 64 --s 24 --theta 10 --simulate 100000"))
     _add_design(prob)
     prob.add_argument("--theta", type=int, required=True, help="NMDA threshold (co-active synapses needed)")
     prob.add_argument("--noise", type=float, default=None, help="fraction of a stored pattern's cells replaced")
@@ -35,25 +42,35 @@ def add_parser(subparsers):
     prob.add_argument("--patterns", type=int, default=None, help="patterns stored in one segment (union)")
     prob.add_argument("--simulate", type=int, default=0, metavar="TRIALS",
                       help="also estimate each probability by Monte Carlo with this many trials")
-    prob.add_argument("--seed", type=int, default=0)
+    prob.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo estimates (default: 0)")
     prob.add_argument("--json", action="store_true", help="print one JSON object")
     prob.add_argument("--no-progress", action="store_true", help="no progress bar (long unions show one)")
     prob.set_defaults(func=run_prob)
 
-    choose = sub.add_parser("choose", help="choose theta (and s) balancing false matches against noise")
+    choose = sub.add_parser("choose", help="choose theta (and s) balancing false matches against noise",
+                            description="Choose the NMDA threshold theta (and, unless --s is given, the "
+                            "synapses per segment s) that keep false matches and noise-induced misses small.",
+                            **with_examples("evlearn dendrites choose --n 10000 --a 300 --noise 0.3",
+                                            "evlearn dendrites choose --n 10000 --a 300 --s 24 --noise 0.3 --json"))
     choose.add_argument("--n", type=int, required=True, help="population size")
     choose.add_argument("--a", type=int, required=True, help="active cells per SDR")
     choose.add_argument("--s", type=int, default=None, help="fix s and choose only theta")
     choose.add_argument("--noise", type=float, required=True, help="noise fraction to tolerate")
-    choose.add_argument("--max-false-match", type=float, default=1e-9)
-    choose.add_argument("--max-false-negative", type=float, default=1e-3)
-    choose.add_argument("--json", action="store_true")
+    choose.add_argument("--max-false-match", type=float, default=1e-9,
+                        help="largest acceptable false-match probability (default: 1e-9)")
+    choose.add_argument("--max-false-negative", type=float, default=1e-3,
+                        help="largest acceptable probability of missing a noisy pattern (default: 1e-3)")
+    choose.add_argument("--json", action="store_true", help="print one JSON object")
     choose.set_defaults(func=run_choose)
 
-    figures = sub.add_parser("figures", help="regenerate the paper's figures (PNG + CSV + summary.json)")
+    figures = sub.add_parser("figures", help="regenerate the paper's figures (PNG + CSV + summary.json)",
+                             description="Regenerate the figures of Ahmad & Hawkins 2016 with theory curves, "
+                             "Monte Carlo points and a Brian2 sweep; writes PNG, CSV and summary.json.",
+                             **with_examples("evlearn dendrites figures --out results/dendrites",
+                                             "evlearn dendrites figures --out /tmp/dendrites --quick --no-brian"))
     figures.add_argument("--out", required=True, help="output folder")
     figures.add_argument("--quick", action="store_true", help="small sizes, for smoke tests (seconds)")
-    figures.add_argument("--seed", type=int, default=0)
+    figures.add_argument("--seed", type=int, default=0, help="base seed of the simulations (default: 0)")
     figures.add_argument("--trials", type=int, default=None, help="Monte Carlo trials per point")
     figures.add_argument("--no-brian", action="store_true", help="skip the Brian2 sweep")
     figures.add_argument("--no-progress", action="store_true", help="no progress bars")

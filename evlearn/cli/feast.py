@@ -24,11 +24,17 @@ DEFAULTS = {"neurons": "64", "radius": 4, "tau_ms": 30.0, "grid": 4, "layers": 1
 
 
 def add_parser(subparsers):
+    from evlearn.cli.helptext import with_examples
+
     parser = subparsers.add_parser(
         "feast",
         help="learn FEAST features and a read-out, evaluate it, extract feature streams",
         description="FEAST: online event-based feature extraction with adaptive selection thresholds "
         "(Afshar et al., Sensors 2020), with a winner-histogram + logistic-regression read-out.",
+        **with_examples("evlearn feast fit --train DIR/Train --out model.npz",
+                        "evlearn feast evaluate --model model.npz --test DIR/Test --json",
+                        "evlearn feast extract --model model.npz --in DIR/Test --out features/",
+                        "evlearn feast fit --help                     options of one action"),
     )
     commands = parser.add_subparsers(dest="feast_command", metavar="{fit,evaluate,extract}")
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
@@ -36,7 +42,10 @@ def add_parser(subparsers):
     fit = commands.add_parser("fit", help="learn features and read-out from a folder of labelled recordings",
                               description="Learn FEAST features online from every recording of --train "
                               "(labels unused), then fit the read-out on per-sample winner histograms. "
-                              "MODEL is written only when everything succeeded.")
+                              "MODEL is written only when everything succeeded.",
+                              **with_examples("evlearn feast fit --train DIR/Train --out model.npz",
+                                              "evlearn feast fit --train DIR/Train --out model.npz --neurons 32 --tau 15",
+                                              "evlearn feast fit --train DIR/Train --out deep.npz --layers 2 --neurons 64,32"))
     fit.add_argument("--train", required=True, metavar="DIR", help="folder of <label>/<id>.bin recordings")
     fit.add_argument("--out", required=True, metavar="MODEL", help="model file to write (.npz)")
     fit.add_argument("--layers", type=int, default=DEFAULTS["layers"], help="number of FEAST layers (default: 1)")
@@ -50,8 +59,12 @@ def add_parser(subparsers):
     fit.add_argument("--no-progress", action="store_true", help="hide progress bars")
     fit.set_defaults(func=run_fit)
 
-    evaluate = commands.add_parser("evaluate", help="accuracy of a model on a folder of labelled recordings")
-    evaluate.add_argument("--model", required=True, metavar="MODEL")
+    evaluate = commands.add_parser("evaluate", help="accuracy of a model on a folder of labelled recordings",
+                                   description="Predict every recording of --test with a model written by "
+                                   "`evlearn feast fit` and report the accuracy (overall and per class).",
+                                   **with_examples("evlearn feast evaluate --model model.npz --test DIR/Test",
+                                                   "evlearn feast evaluate --model model.npz --test DIR/Test --json"))
+    evaluate.add_argument("--model", required=True, metavar="MODEL", help="model file written by `evlearn feast fit`")
     evaluate.add_argument("--test", required=True, metavar="DIR", help="folder of <label>/<id>.bin recordings")
     evaluate.add_argument("--json", action="store_true",
                           help="print one JSON object: accuracy, per-class accuracy, confusion matrix")
@@ -64,10 +77,15 @@ def add_parser(subparsers):
                                   "and write each output stream (x, y, t, p = feature index) as a .npy "
                                   "structured array (tonic-compatible), mirroring the input layout, and "
                                   "DIR/manifest.csv (path, events in, events out, status). A recording that "
-                                  "fails is listed with its error and the command exits with status 2.")
-    extract.add_argument("--model", required=True, metavar="MODEL")
-    extract.add_argument("--in", dest="source", required=True, metavar="FILE_OR_DIR")
-    extract.add_argument("--out", required=True, metavar="DIR")
+                                  "fails is listed with its error and the command exits with status 2.",
+                                  **with_examples("evlearn feast extract --model model.npz --in DIR/Test --out features/",
+                                                  "evlearn feast extract --model model.npz --in one.bin --out features/",
+                                                  "evlearn feast extract --model model.npz --in DIR --out f/ --workers 2"))
+    extract.add_argument("--model", required=True, metavar="MODEL",
+                         help="model file written by `evlearn feast fit` (its FEAST layers are used)")
+    extract.add_argument("--in", dest="source", required=True, metavar="FILE_OR_DIR",
+                         help="one .bin recording, or a folder of them (sub-folders kept)")
+    extract.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy feature streams")
     extract.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_execution_options(extract)
     extract.set_defaults(func=run_extract)

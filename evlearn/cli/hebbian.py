@@ -10,14 +10,23 @@ from pathlib import Path
 
 
 def add_parser(subparsers):
+    from evlearn.cli.helptext import with_examples
+
     parser = subparsers.add_parser(
         "hebbian",
         help="multitasking Hebbian networks: parallel retrieval from diluted patterns",
         description="Multitasking Hebbian network learnt from noisy examples (Agliari, Alessandrelli, Barra, "
         "Ricci-Tersenghi, J. Stat. Mech. 2023): theory + numba Glauber simulation + Brian2.",
+        **with_examples("evlearn hebbian figures --out results/hebbian",
+                        "evlearn hebbian figures --out /tmp/hebbian --quick --only dilution",
+                        "evlearn hebbian run --config network.toml --out results/one"),
     )
     sub = parser.add_subparsers(dest="hebbian_command", metavar="ACTION")
-    figures = sub.add_parser("figures", help="regenerate the figures (PNG + CSV + summary.json)")
+    figures = sub.add_parser("figures", help="regenerate the figures (PNG + CSV + summary.json)",
+                             description="Regenerate the paper's figures: retrieval vs dilution and temperature, "
+                             "the theory phase diagram and learning from examples (PNG + CSV + summary.json).",
+                             **with_examples("evlearn hebbian figures --out results/hebbian",
+                                             "evlearn hebbian figures --out /tmp/hebbian --quick --only dilution"))
     figures.add_argument("--out", required=True, help="output folder")
     figures.add_argument("--quick", action="store_true", help="tiny sizes (seconds; for tests)")
     figures.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
@@ -25,7 +34,11 @@ def add_parser(subparsers):
                          help="run only this figure (repeatable): dilution, temperature, phase, learning")
     figures.add_argument("--no-progress", action="store_true", help="hide the progress bars")
     figures.set_defaults(func=run_figures)
-    run = sub.add_parser("run", help="simulate one network described by a TOML/YAML config")
+    run = sub.add_parser("run", help="simulate one network described by a TOML/YAML config",
+                         description="Simulate one network whose NetworkConfig fields are read from a TOML or "
+                         "YAML file; prints the magnetisations (simulation and theory).",
+                         **with_examples("evlearn hebbian run --config network.toml",
+                                         "evlearn hebbian run --config network.yaml --out results/one"))
     run.add_argument("--config", required=True, help="TOML or YAML file with NetworkConfig fields")
     run.add_argument("--out", default=None, help="folder for result.json and trace.csv (default: print only)")
     run.set_defaults(func=run_one)

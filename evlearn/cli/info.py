@@ -7,11 +7,15 @@ import numpy as np
 
 
 def add_parser(subparsers):
+    from evlearn.cli.helptext import with_examples
+
     parser = subparsers.add_parser(
         "info",
         help="summarise an N-MNIST .bin recording",
         description="Read an N-MNIST (40-bit binary) recording, validate it and report event count, "
         "duration, event rate, sensor extent and polarity balance.",
+        **with_examples("evlearn info evlearn/samples/0/00002.bin",
+                        "evlearn info recording.bin --json       one JSON object, for scripts"),
     )
     parser.add_argument("file", help="path to a .bin recording")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
