@@ -6,6 +6,7 @@ name had other units.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Callable, Mapping, NamedTuple
 
@@ -36,6 +37,24 @@ def map_renamed(owner: str, given: Mapping, renames: Mapping[str, Renamed], *, s
         warn_renamed(owner, old, rename.new, rename.unit_note, stacklevel=stacklevel + 1)
         mapped[rename.new] = rename.convert(value) if rename.convert is not None else value
     return mapped
+
+
+def renamed_kwargs(**renames: str):
+    """Decorate a function (or ``__init__``) to accept ``old=`` keywords for ``new=`` ones, warning."""
+    table = {old: Renamed(new) for old, new in renames.items()}
+
+    def decorate(func):
+        owner = func.__qualname__.removesuffix(".__init__")
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            old = {key: kwargs.pop(key) for key in list(kwargs) if key in table}
+            kwargs.update(map_renamed(owner, old, table, stacklevel=2))
+            return func(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def ms_to_us(value):

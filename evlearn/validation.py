@@ -64,6 +64,22 @@ def check_fields_in_range(ev: np.ndarray, limits, *, name: str = "events") -> No
         )
 
 
+def events_on_sensor(events, sensor_size=None, *, name: str = "events") -> tuple[np.ndarray, SensorSize]:
+    """Validated events and their sensor size; ``None`` (as tonic's filters allow) means the
+    smallest sensor that holds the events, (max x + 1, max y + 1, max p + 1)."""
+    if sensor_size is not None:
+        size = check_sensor_size(sensor_size)
+        return validate_events(events, size, name=name), size
+    ev = validate_events(events, name=name)
+    if ev.size == 0:
+        return ev, SensorSize(1, 1, 1)
+    for field in ("x", "y", "p"):
+        if ev[field].min() < 0:
+            i = _first(ev[field] < 0)
+            raise ValueError(f"{name}: {field}={ev[field][i]} at event {i} is negative")
+    return ev, SensorSize(int(ev["x"].max()) + 1, int(ev["y"].max()) + 1, int(ev["p"].max()) + 1)
+
+
 def check_sensor_size(sensor_size) -> SensorSize:
     """Return ``sensor_size`` as a SensorSize of three positive ints."""
     try:

@@ -43,12 +43,12 @@ def main(argv=None) -> int:
     parser.add_argument("input", nargs="?", type=Path, default=DEFAULT_INPUT, help="N-MNIST .bin file")
     parser.add_argument("--output-dir", type=Path, default=Path("clean_recording_output"))
     parser.add_argument("--refractory-us", type=float, default=1_000.0)
-    parser.add_argument("--filter-us", type=float, default=5_000.0, help="Denoise filter_time")
+    parser.add_argument("--filter-us", type=float, default=5_000.0, help="Denoise filter_time_us")
     args = parser.parse_args(argv)
 
     sensor = NMNIST_SENSOR
-    crop = T.CropSpatial(sensor, size=(28, 28))  # centred
-    clean = T.Compose([T.RefractoryPeriod(sensor, args.refractory_us), T.Denoise(sensor, args.filter_us), crop])
+    crop = T.CenterCrop(sensor, size=(28, 28))
+    clean = T.Compose([T.RefractoryPeriod(args.refractory_us), T.Denoise(args.filter_us), crop])
 
     events = read_nmnist(args.input)
     cleaned = clean(events)

@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     events = read_nmnist(args.input)
-    global_surfaces = T.ToTimesurface(NMNIST_SENSOR, dt=args.dt_us, tau=args.tau_us)(events)
+    global_surfaces = T.ToTimesurface(NMNIST_SENSOR, dt_us=args.dt_us, tau_us=args.tau_us)(events)
     local = T.ToLocalTimeSurfaces(NMNIST_SENSOR, args.radius, args.tau_us, merge_polarities=True, dtype=np.float32)
     local_surfaces = local(events)
 

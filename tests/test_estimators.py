@@ -122,7 +122,7 @@ def test_cross_val_score_grid_search_and_pipeline_on_event_streams(digits):
     assert set(search.best_params_) == {"features__n_neurons", "grid"}
     assert search.best_estimator_.features_.n_neurons == search.best_params_["features__n_neurons"]
 
-    denoise = FunctionTransformer(lambda batch: [evlearn.transforms.Denoise((34, 34, 2), 10_000)(s) for s in batch])
+    denoise = FunctionTransformer(lambda batch: [evlearn.transforms.Denoise(10_000)(s) for s in batch])
     pipe = Pipeline([("denoise", denoise), ("feast", FEASTClassifier(FEAST(**SMALL), grid=2))])
     pipe.set_params(feast__features__seed=3).fit(streams, labels)
     assert pipe.named_steps["feast"].features_.seed == 3

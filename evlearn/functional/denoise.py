@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from evlearn.validation import check_number, check_sensor_size, validate_events
+from evlearn.deprecation import renamed_kwargs
+from evlearn.validation import check_number, events_on_sensor
 
 _NEVER = np.iinfo(np.int64).min
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
@@ -70,10 +71,11 @@ def denoise_mask_reference(events, sensor_size, filter_time) -> np.ndarray:
     return keep
 
 
-def denoise(events, sensor_size, filter_time) -> np.ndarray:
-    """Return the events with a 4-neighbour event less than ``filter_time`` µs before them."""
-    size = check_sensor_size(sensor_size)
-    ev = validate_events(events, size)
-    check_number(filter_time, "filter_time", low=0)
-    keep = _denoise_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(filter_time))
+@renamed_kwargs(filter_time="filter_time_us")
+def denoise(events, sensor_size, filter_time_us) -> np.ndarray:
+    """Return the events with a 4-neighbour event less than ``filter_time_us`` µs before them
+    (``sensor_size=None``: the extent of the events; neighbours outside it never fire)."""
+    ev, size = events_on_sensor(events, sensor_size)
+    check_number(filter_time_us, "filter_time_us", low=0)
+    keep = _denoise_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(filter_time_us))
     return ev[keep]

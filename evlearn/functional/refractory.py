@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from evlearn.validation import check_number, check_sensor_size, validate_events
+from evlearn.validation import check_number, events_on_sensor
 
 _NEVER = np.iinfo(np.int64).min
 
@@ -42,9 +42,9 @@ def refractory_mask_reference(events, sensor_size, refractory_us) -> np.ndarray:
 
 
 def refractory_period(events, sensor_size, refractory_us) -> np.ndarray:
-    """Return the events that survive a per-pixel refractory period of ``refractory_us`` µs."""
-    size = check_sensor_size(sensor_size)
-    ev = validate_events(events, size)
+    """Return the events that survive a per-pixel refractory period of ``refractory_us`` µs
+    (``sensor_size=None``: the extent of the events)."""
+    ev, size = events_on_sensor(events, sensor_size)
     check_number(refractory_us, "refractory_us", low=0)
     keep = _refractory_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(refractory_us))
     return ev[keep]
