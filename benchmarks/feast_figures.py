@@ -27,7 +27,7 @@ def main() -> int:
 
     data = shared_nmnist()
     streams, _ = load_folder(data / "Train")
-    layer = FEAST(random_state=0).fit(streams)
+    layer = FEAST(seed=0).fit(streams)
     plot_weights(layer, OUT / "weights.png")
     plot_diagnostics(layer, OUT / "diagnostics.png")
     d = diagnostics(layer)

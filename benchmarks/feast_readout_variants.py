@@ -52,7 +52,7 @@ def main() -> int:
     fold = stratified_folds(y, 5, 0)
     per_fold = []
     for k in range(5):
-        layer = FEAST(random_state=0).fit([train[i] for i in np.flatnonzero(fold != k)])
+        layer = FEAST(seed=0).fit([train[i] for i in np.flatnonzero(fold != k)])
         per_fold.append([layer.transform(s) for s in train])
     channels = layer.n_features_out_
     frames = count_frame_features(train, (34, 34, 2))

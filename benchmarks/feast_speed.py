@@ -74,12 +74,12 @@ def main() -> int:
     n_small = sum(s.size for s in small)
     print(f"{len(streams)} streams, {n} events; reference on {n_small} events", flush=True)
 
-    model = FEAST(random_state=0).fit(streams)  # default configuration, warmed up (compiled)
+    model = FEAST(seed=0).fit(streams)  # default configuration, warmed up (compiled)
     cpu, wall = timed(lambda: [model.transform(s) for s in streams])
     ref_cpu, _ = timed(lambda: [model.transform(s, reference=True) for s in small], repeats=1)
     numba_small_cpu, _ = timed(lambda: [model.transform(s) for s in small])
-    learn_cpu, learn_wall = timed(lambda: FEAST(random_state=0).fit(streams), repeats=2)
-    ref_learn_cpu, _ = timed(lambda: FEAST(random_state=0).fit(small, reference=True), repeats=1)
+    learn_cpu, learn_wall = timed(lambda: FEAST(seed=0).fit(streams), repeats=2)
+    ref_learn_cpu, _ = timed(lambda: FEAST(seed=0).fit(small, reference=True), repeats=1)
     result = {
         "events": n,
         "inference_events_per_s_cpu": n / cpu,
@@ -112,9 +112,9 @@ def main() -> int:
     grid = [(k, 4, "split") for k in (8, 16, 32, 64, 128, 256)] + [(64, r, "split") for r in (0, 1, 2, 3, 5, 6)]
     grid += [(32, 4, "merge"), (64, 4, "stack")]
     for K, R, polarity in grid:
-        layer = FEAST(n_neurons=K, radius=R, polarity=polarity, random_state=0).fit(streams[:10])
+        layer = FEAST(n_neurons=K, radius=R, polarity=polarity, seed=0).fit(streams[:10])
         c, _ = timed(lambda: [layer.transform(s) for s in streams])
-        lc, _ = timed(lambda: FEAST(n_neurons=K, radius=R, polarity=polarity, random_state=0).fit(streams), repeats=1)
+        lc, _ = timed(lambda: FEAST(n_neurons=K, radius=R, polarity=polarity, seed=0).fit(streams), repeats=1)
         rows.append({"n_neurons": K, "radius": R, "polarity": polarity, "inference_ns_per_event": 1e9 * c / n,
                      "inference_events_per_s": n / c, "learning_events_per_s": n / lc})
         print(rows[-1], flush=True)

@@ -16,26 +16,24 @@ from pathlib import Path
 
 from evlearn import transforms as T
 from evlearn.datasets.nmnist import read_nmnist, write_nmnist
+from evlearn.datasets.samples import sample_dir
 from evlearn.events import NMNIST_SENSOR
 from evlearn.io import save_figure
 
-DEFAULT_INPUT = Path(__file__).resolve().parents[2] / "shared/data/nmnist-small/Test/0/00004.bin"
+DEFAULT_INPUT = sample_dir() / "0" / "00002.bin"  # shipped with evlearn: runs from a fresh clone
 
 
 def plot_counts(before, after, path):
-    import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: nothing global changes
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 2, figsize=(6, 3))
+    fig = Figure(figsize=(6, 3))
+    axes = fig.subplots(1, 2)
     for ax, frame, title in zip(axes, (before, after), ("recording", "cleaned and cropped")):
         image = ax.imshow(frame.sum(axis=0), cmap="magma")  # both polarities
         ax.set_title(f"{title}: {int(frame.sum())} events", fontsize=9)
         ax.axis("off")
         fig.colorbar(image, ax=ax, shrink=0.7)
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv=None) -> int:

@@ -16,22 +16,19 @@ from evlearn.events import NMNIST_SENSOR
 from evlearn.functional import count_frame, slice_by_time
 from evlearn.io import save_figure, write_csv
 
-SHARED_TEST = Path(__file__).resolve().parents[2] / "shared/data/nmnist-small/Test"
-
-
 def default_inputs() -> list[Path]:
-    """The first test recording of each of the first four digits."""
-    return [sorted((SHARED_TEST / str(digit)).glob("*.bin"))[0] for digit in range(4)]
+    """The first shipped recording of each of the first four digits (runs from a fresh clone)."""
+    from evlearn.datasets.samples import sample_dir
+
+    return [sorted((sample_dir() / str(digit)).glob("*.bin"))[0] for digit in range(4)]
 
 
 def plot(frames_per_file, names, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: nothing global changes
 
     n_cols = max(len(frames) for frames in frames_per_file)
-    fig, axes = plt.subplots(len(names), n_cols, figsize=(1.6 * n_cols, 1.6 * len(names)), squeeze=False)
+    fig = Figure(figsize=(1.6 * n_cols, 1.6 * len(names)))
+    axes = fig.subplots(len(names), n_cols, squeeze=False)
     for row, (frames, name) in enumerate(zip(frames_per_file, names)):
         for col, ax in enumerate(axes[row]):
             ax.axis("off")
@@ -39,12 +36,11 @@ def plot(frames_per_file, names, path):
                 ax.imshow(frames[col][1].astype(float) - frames[col][0], cmap="RdBu_r", vmin=-3, vmax=3)  # ON - OFF
                 ax.set_title(f"{name} #{col}", fontsize=7)
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("inputs", nargs="*", type=Path, help="N-MNIST .bin files (default: four shared test files)")
+    parser.add_argument("inputs", nargs="*", type=Path, help="N-MNIST .bin files (default: four shipped samples)")
     parser.add_argument("--output-dir", type=Path, default=Path("frames_per_window_output"))
     parser.add_argument("--window-us", type=int, default=100_000)
     args = parser.parse_args(argv)

@@ -17,20 +17,19 @@ import numpy as np
 
 from evlearn import transforms as T
 from evlearn.datasets.nmnist import read_nmnist
+from evlearn.datasets.samples import sample_dir
 from evlearn.events import NMNIST_SENSOR
 from evlearn.io import save_figure, save_npz
 
-DEFAULT_INPUT = Path(__file__).resolve().parents[2] / "shared/data/nmnist-small/Test/3/00019.bin"
+DEFAULT_INPUT = sample_dir() / "3" / "00008.bin"  # shipped with evlearn: runs from a fresh clone
 
 
 def plot(global_surfaces, local_surfaces, dt_us, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: nothing global changes
 
     n = len(global_surfaces)
-    fig, axes = plt.subplots(1, n + 1, figsize=(1.6 * (n + 1), 2.0))
+    fig = Figure(figsize=(1.6 * (n + 1), 2.0))
+    axes = fig.subplots(1, n + 1)
     for k, ax in enumerate(axes[:n]):
         ax.imshow(global_surfaces[k].max(axis=0), cmap="viridis", vmin=0, vmax=1)  # newest of both polarities
         ax.set_title(f"{(k + 1) * dt_us / 1000:.0f} ms", fontsize=8)
@@ -39,7 +38,6 @@ def plot(global_surfaces, local_surfaces, dt_us, path):
     axes[n].set_title("mean local", fontsize=8)
     axes[n].axis("off")
     save_figure(fig, path)
-    plt.close(fig)
 
 
 def main(argv=None) -> int:

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from evlearn.datasets.nmnist import read_nmnist
+from evlearn.datasets.samples import sample_dir
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,8 +24,8 @@ def is_png(path):
     return path.read_bytes()[:8] == PNG_SIGNATURE and path.stat().st_size < 300_000
 
 
-def test_clean_recording_on_its_default_input(nmnist_dir, tmp_path):
-    source = nmnist_dir / "Test" / "0" / "00004.bin"  # the script's default input
+def test_clean_recording_on_its_default_input_without_shared_data(tmp_path):
+    source = sample_dir() / "0" / "00002.bin"  # the script's default input, shipped with evlearn
     out = run_example("clean_recording.py", "--output-dir", tmp_path)
     cleaned = read_nmnist(tmp_path / f"{source.stem}_clean.bin", sensor_size=(28, 28, 2))
     original = read_nmnist(source)

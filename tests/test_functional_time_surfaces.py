@@ -125,17 +125,18 @@ def test_global_equals_tonic_on_nmnist(samples, dt, tau):
 
 def test_global_small_example_and_empty():
     events = make_events([0, 1], [0, 0], [100, 250], [0, 1])
-    out = global_time_surfaces(events, (2, 1, 2), dt=100, tau=50.0)
+    out = global_time_surfaces(events, (2, 1, 2), dt_us=100, tau_us=50.0)
     # slices [100, 200) and [200, 300) end at reference times 200 and 300
     assert out.shape == (1, 2, 1, 2)  # floor((250 - 100 - 100) / 100) + 1 = 1 complete slice
     assert out[0, 0, 0, 0] == pytest.approx(np.exp(-100 / 50), rel=1e-14) and out[0, 1].sum() == 0
-    full = global_time_surfaces(events, (2, 1, 2), dt=100, tau=50.0, include_incomplete=True)
+    full = global_time_surfaces(events, (2, 1, 2), dt_us=100, tau_us=50.0, include_incomplete=True)
     assert full.shape[0] == 2 and full[1, 1, 0, 1] == pytest.approx(np.exp(-50 / 50), rel=1e-14)
     assert global_time_surfaces(events[:0], (2, 1, 2), 100, 50.0).shape == (0, 2, 1, 2)
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(dt=0, tau=1.0), "dt"), (dict(dt=10, tau=-1.0), "tau"), (dict(dt=10, tau=1.0, overlap=10), "overlap"),
+    (dict(dt_us=0, tau_us=1.0), "dt_us"), (dict(dt_us=10, tau_us=-1.0), "tau_us"),
+    (dict(dt_us=10, tau_us=1.0, overlap=10), "overlap"),
 ])
 def test_global_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

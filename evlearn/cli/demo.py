@@ -73,7 +73,7 @@ def run(args) -> int:
     from evlearn.feast.plots import diagnostics, plot_diagnostics, plot_weights, unused_channels_text
     from evlearn.feast.readout import (FEASTClassifier, classification_report, count_frame_features,
                                        cross_val_predict, make_classifier)
-    from evlearn.io import run_record, write_json
+    from evlearn.io import run_record, save_figure, write_json
 
     start = time.perf_counter()
     folder = find_samples(args.data)
@@ -110,7 +110,7 @@ def run(args) -> int:
     print(f"  FEAST learning speed (all samples, one core): {learn_rate / 1e6:.2f} M events/s")
     info = diagnostics(layer)
     pictures = [
-        _plot_frames(streams, labels, out / "samples.png"),
+        save_figure(frames_figure(streams, labels), out / "samples.png"),
         plot_weights(layer, out / "feast_weights.png"),
         plot_diagnostics(layer, out / "feast_diagnostics.png"),
     ]
@@ -134,7 +134,7 @@ def run(args) -> int:
     return 0
 
 
-def _plot_frames(streams, labels, path) -> Path:
+def frames_figure(streams, labels):
     """One event-count frame per class (ON minus OFF), as the data look to the baseline.
 
     The colour map is centred on 0 (white: as many ON as OFF events) with one
@@ -144,7 +144,6 @@ def _plot_frames(streams, labels, path) -> Path:
 
     from evlearn.datasets.nmnist import SENSOR_SIZE
     from evlearn.functional.frames import count_frame
-    from evlearn.io import save_figure
 
     classes = list(np.unique(labels))
     frames = []
@@ -161,5 +160,4 @@ def _plot_frames(streams, labels, path) -> Path:
     bar = fig.colorbar(image, ax=list(axes), shrink=0.8, pad=0.02)
     bar.set_label("ON - OFF events\nper pixel", fontsize=8)
     fig.suptitle("event-count frames (red: more ON, blue: more OFF events), one sample per class", fontsize=9)
-    save_figure(fig, path)
-    return Path(path)
+    return fig

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 
 # Stored factors exp((T - base) / tau) are rebased as in the local kernel (see there why).
+from evlearn.deprecation import renamed_kwargs
 from evlearn.functional.local_time_surface import _REBASE_TAUS, _rescale
 from evlearn.functional.slicing import count_slices, slice_bounds
 from evlearn.validation import check_number, check_sensor_size, validate_events
@@ -72,31 +73,35 @@ def global_time_surfaces_reference(events, sensor_size, dt, tau, overlap=0,
     return np.array(surfaces)
 
 
-def global_time_surfaces(events, sensor_size, dt, tau, overlap=0,
+@renamed_kwargs(dt="dt_us", tau="tau_us")
+def global_time_surfaces(events, sensor_size, dt_us, tau_us, overlap=0,
                          include_incomplete: bool = False) -> np.ndarray:
-    """Time surfaces of the whole sensor at the end of each ``dt`` slice: ``(S, P, H, W)`` float64.
+    """Time surfaces of the whole sensor at the end of each ``dt_us`` slice: ``(S, P, H, W)`` float64.
+
+    tonic's ``ToTimesurface(sensor_size, dt, tau)`` in the same positional order; the
+    keywords ``dt``/``tau`` still work for one release (docs/conventions.md).
 
     Parameters
     ----------
     events : structured array x, y, t (µs), p, sorted by t (ours or tonic's).
     sensor_size : (width, height, polarities).
-    dt : slice length in µs (> 0).
-    tau : decay time constant in µs (> 0).
-    overlap : µs shared by neighbouring slices, 0 <= overlap < dt (tonic's functional argument).
+    dt_us : slice length in µs (> 0).
+    tau_us : decay time constant in µs (> 0).
+    overlap : µs shared by neighbouring slices, 0 <= overlap < dt_us (tonic's functional argument).
     include_incomplete : also emit the last, shorter slice (tonic's SliceByTime option).
     """
     ev = validate_events(events, sensor_size)
     size = check_sensor_size(sensor_size)
-    check_number(dt, "dt", low=0, low_open=True)
-    check_number(tau, "tau", low=0, low_open=True)
+    check_number(dt_us, "dt_us", low=0, low_open=True)
+    check_number(tau_us, "tau_us", low=0, low_open=True)
     check_number(overlap, "overlap", low=0)
-    if overlap >= dt:
-        raise ValueError(f"overlap must be smaller than dt ({dt}), got {overlap}")
+    if overlap >= dt_us:
+        raise ValueError(f"overlap must be smaller than dt_us ({dt_us}), got {overlap}")
     shape = (size.polarities, size.height, size.width)
     if ev.size == 0:
         return np.zeros((0, *shape))
     t = ev["t"]
-    n_slices = count_slices(t[-1] - t[0], dt, overlap, include_incomplete)
+    n_slices = count_slices(t[-1] - t[0], dt_us, overlap, include_incomplete)
     out = np.empty((n_slices, *shape))  # the kernel fills every entry
-    return _global_time_surfaces_kernel(ev["x"], ev["y"], t, ev["p"], n_slices, float(t[0]), float(dt),
-                                        float(dt - overlap), float(tau), out)
+    return _global_time_surfaces_kernel(ev["x"], ev["y"], t, ev["p"], n_slices, float(t[0]), float(dt_us),
+                                        float(dt_us - overlap), float(tau_us), out)

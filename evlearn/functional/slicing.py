@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from evlearn.deprecation import renamed_kwargs
 from evlearn.validation import check_number, validate_events
 
 
@@ -59,16 +60,17 @@ def slice_by_time(events, window_us, overlap=0, *, include_incomplete: bool = Fa
     return [ev[s:e].copy() for s, e in zip(starts, ends)]
 
 
-def time_window(events, start=None, end=None, *, sensor_size=None) -> np.ndarray:
-    """Events with ``start <= t < end`` (microseconds; ``None`` = unbounded), as a copy."""
+@renamed_kwargs(start="start_us", end="end_us")
+def time_window(events, start_us=None, end_us=None, *, sensor_size=None) -> np.ndarray:
+    """Events with ``start_us <= t < end_us`` (``None`` = unbounded), as a copy."""
     ev = validate_events(events, sensor_size)
-    if start is not None:
-        check_number(start, "start")
-    if end is not None:
-        check_number(end, "end")
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"end ({end}) must not be before start ({start})")
+    if start_us is not None:
+        check_number(start_us, "start_us")
+    if end_us is not None:
+        check_number(end_us, "end_us")
+    if start_us is not None and end_us is not None and end_us < start_us:
+        raise ValueError(f"end_us ({end_us}) must not be before start_us ({start_us})")
     t = ev["t"]
-    first = 0 if start is None else int(np.searchsorted(t, start, side="left"))
-    last = t.size if end is None else int(np.searchsorted(t, end, side="left"))
+    first = 0 if start_us is None else int(np.searchsorted(t, start_us, side="left"))
+    last = t.size if end_us is None else int(np.searchsorted(t, end_us, side="left"))
     return ev[first:last].copy()
