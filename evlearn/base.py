@@ -54,3 +54,13 @@ class Estimator(BaseEstimator):
         old = {key: params.pop(key) for key in list(params) if key in self.RENAMED}
         params.update(map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2))
         return super().set_params(**params)
+
+
+class StreamEstimator(Estimator):
+    """An estimator whose samples are event streams (a list of structured arrays), not
+    rows of a matrix: the tags tell scikit-learn, whose data checks feed 2-D arrays."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        return tags

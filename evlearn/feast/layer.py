@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evlearn.base import Estimator, accepts_renamed, check_fitted
+from evlearn.base import StreamEstimator, accepts_renamed, check_fitted
 from evlearn.deprecation import Renamed
 from evlearn.events import NMNIST_SENSOR
 from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
@@ -29,7 +29,7 @@ def check_seed(seed, name: str = "seed"):
     return seed
 
 
-class FEAST(Estimator):
+class FEAST(StreamEstimator):
     """A layer of K neurons with unit weight vectors and adaptive selection thresholds.
 
     Parameters
@@ -77,11 +77,6 @@ class FEAST(Estimator):
         self.n_epochs = n_epochs
         self.shuffle = shuffle
         self.seed = seed
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
-        return tags
 
     # validation ----------------------------------------------------------------------
     def check_params(self):

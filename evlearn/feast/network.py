@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from evlearn.base import Estimator, accepts_renamed, check_fitted
+from evlearn.base import StreamEstimator, accepts_renamed, check_fitted
 from evlearn.deprecation import Renamed, map_renamed
 from evlearn.events import NMNIST_SENSOR
 from evlearn.feast.layer import FEAST, _as_stream_list, check_seed
@@ -19,7 +19,7 @@ from evlearn.validation import check_number, check_sensor_size, validate_events
 LAYER_PARAMS = ("n_neurons", "radius", "tau_us", "eta", "delta_i", "delta_e", "polarity", "inference")
 
 
-class FEASTNetwork(Estimator):
+class FEASTNetwork(StreamEstimator):
     """A stack of FEAST layers.
 
     Parameters
@@ -41,11 +41,6 @@ class FEASTNetwork(Estimator):
         self.n_epochs = n_epochs
         self.shuffle = shuffle
         self.seed = seed
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
-        return tags
 
     def check_params(self):
         """Validate the parameters of the network and of every layer without fitting."""

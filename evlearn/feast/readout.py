@@ -15,7 +15,7 @@ from numba import njit
 
 from sklearn.base import ClassifierMixin, clone
 
-from evlearn.base import Estimator, check_fitted
+from evlearn.base import StreamEstimator, check_fitted
 from evlearn.classify import LogisticRegression
 from evlearn.deprecation import Renamed, map_renamed, ms_to_us
 from evlearn.events import as_events
@@ -142,7 +142,7 @@ def classification_report(y_true, y_pred, classes=None) -> dict:
     }
 
 
-class FEASTClassifier(ClassifierMixin, Estimator):
+class FEASTClassifier(ClassifierMixin, StreamEstimator):
     """Features from a FEAST layer or network, histogram read-out, logistic regression.
 
     ``fit(streams, labels)`` learns a clone of ``features`` (default ``FEAST()``;
@@ -158,11 +158,6 @@ class FEASTClassifier(ClassifierMixin, Estimator):
         self.grid = grid
         self.alpha = alpha
         self.max_iter = max_iter
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False  # a list of event streams, not a matrix
-        return tags
 
     def check_params(self):
         """Validate the read-out's and the features' parameters without fitting."""
