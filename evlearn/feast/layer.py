@@ -175,7 +175,7 @@ class FEAST(StreamEstimator):
         Each stream is an independent recording: the time-surface memory starts
         empty for each one, weights and thresholds carry over.
         """
-        streams = _as_stream_list(streams)
+        streams = as_stream_list(streams)
         size = self.check_params()
         # every stream is checked before learning starts, so a bad one leaves the layer as it was
         streams = [validate_events(s, size, name=f"stream {i}") for i, s in enumerate(streams)]
@@ -204,7 +204,7 @@ class FEAST(StreamEstimator):
 
     def fit_transform(self, streams, y=None, **kwargs) -> list[np.ndarray]:
         self.fit(streams, **kwargs)
-        return [self.transform(s) for s in _as_stream_list(streams)]
+        return [self.transform(s) for s in as_stream_list(streams)]
 
     @property
     def output_size(self):
@@ -233,7 +233,8 @@ class FEAST(StreamEstimator):
         return model
 
 
-def _as_stream_list(streams) -> list:
+def as_stream_list(streams) -> list:
+    """A non-empty list of event streams; one bare stream is refused (fit wants many)."""
     if isinstance(streams, np.ndarray) and streams.dtype.names is not None:
         raise ValueError("fit takes a list of event streams; wrap a single stream as [events] or use partial_fit")
     streams = list(streams)

@@ -12,7 +12,7 @@ import numpy as np
 from evlearn.base import StreamEstimator, accepts_renamed, check_fitted
 from evlearn.deprecation import Renamed, map_renamed
 from evlearn.events import NMNIST_SENSOR
-from evlearn.feast.layer import FEAST, _as_stream_list, check_seed
+from evlearn.feast.layer import FEAST, as_stream_list, check_seed
 from evlearn.progress import progress_bar
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
@@ -72,7 +72,7 @@ class FEASTNetwork(StreamEstimator):
         return built
 
     def fit(self, streams, y=None, *, progress: bool = False):
-        streams = _as_stream_list(streams)
+        streams = as_stream_list(streams)
         layers = self.build_layers()
         # every stream is checked before learning starts, so a bad one leaves the network as it was
         size = layers[0].sensor_size
@@ -117,7 +117,7 @@ class FEASTNetwork(StreamEstimator):
 
     def fit_transform(self, streams, y=None, **kwargs):
         self.fit(streams, **kwargs)
-        return [self.transform(s) for s in _as_stream_list(streams)]
+        return [self.transform(s) for s in as_stream_list(streams)]
 
     @property
     def n_features_out_(self) -> int:
