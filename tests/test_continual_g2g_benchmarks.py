@@ -22,7 +22,7 @@ static = _load("g2g_static")
 continual = _load("g2g_continual")
 
 
-def test_committed_configs_parse():
+def test_committed_configs_parse(shared_data):  # validate() checks the configs' ../shared/data folders
     cfg = static.load_config(ROOT / "benchmarks" / "configs" / "g2g_static.toml")
     names = [v.name for v in cfg.variants]
     assert names[0] == "dense" and "g2g-mixer-dst" in names and len(cfg.seeds) == 3
