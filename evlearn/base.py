@@ -34,8 +34,9 @@ def accepts_renamed(init):
     @functools.wraps(init)
     def wrapper(self, *args, **kwargs):
         old = {key: kwargs.pop(key) for key in list(kwargs) if key in self.RENAMED}
+        renamed = map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2, also_given=kwargs)
         init(self, *args, **kwargs)
-        for key, value in map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2).items():
+        for key, value in renamed.items():
             setattr(self, key, value)
 
     return wrapper
@@ -52,7 +53,7 @@ class Estimator(BaseEstimator):
 
     def set_params(self, **params):
         old = {key: params.pop(key) for key in list(params) if key in self.RENAMED}
-        params.update(map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2))
+        params.update(map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2, also_given=params))
         return super().set_params(**params)
 
 

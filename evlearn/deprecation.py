@@ -24,16 +24,20 @@ def warn_renamed(owner: str, old: str, new: str, note: str = "", stacklevel: int
                   f"use {new!r}{note}", FutureWarning, stacklevel=stacklevel + 1)
 
 
-def map_renamed(owner: str, given: Mapping, renames: Mapping[str, Renamed], *, stacklevel: int = 3) -> dict:
+def map_renamed(owner: str, given: Mapping, renames: Mapping[str, Renamed], *, stacklevel: int = 3,
+                also_given: Mapping = ()) -> dict:
     """New-name keyword arguments for ``given`` old-name ones, warning once per name.
 
-    An unknown name is a TypeError, as Python raises for any unexpected keyword.
+    An unknown name, or an old name whose new name is in ``also_given`` too, is a
+    TypeError, as Python raises for an unexpected or repeated keyword.
     """
     mapped = {}
     for old, value in given.items():
         if old not in renames:
             raise TypeError(f"{owner} got an unexpected keyword argument {old!r}")
         rename = renames[old]
+        if rename.new in also_given:
+            raise TypeError(f"{owner} got both {old!r} and its new name {rename.new!r}; pass only {rename.new!r}")
         warn_renamed(owner, old, rename.new, rename.unit_note, stacklevel=stacklevel + 1)
         mapped[rename.new] = rename.convert(value) if rename.convert is not None else value
     return mapped
@@ -49,7 +53,7 @@ def renamed_kwargs(**renames: str):
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             old = {key: kwargs.pop(key) for key in list(kwargs) if key in table}
-            kwargs.update(map_renamed(owner, old, table, stacklevel=2))
+            kwargs.update(map_renamed(owner, old, table, stacklevel=2, also_given=kwargs))
             return func(*args, **kwargs)
 
         return wrapper

@@ -161,6 +161,10 @@ def test_feast_old_names_warn_and_map():
         assert FEAST().set_params(tau=1_000.0).tau_us == 1_000.0
     with pytest.raises(TypeError, match="unexpected keyword argument 'taus'"):
         FEAST(taus=1.0)
+    with pytest.raises(TypeError, match="both 'tau' and its new name 'tau_us'"):
+        FEAST(tau=1.0, tau_us=2.0)
+    with pytest.raises(TypeError, match="both 'random_state'"):
+        FEAST().set_params(random_state=1, seed=2)
 
 
 def test_network_layer_dicts_accept_old_names_with_a_warning():
