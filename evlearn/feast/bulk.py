@@ -96,9 +96,10 @@ def _histogram_partition(paths, model) -> np.ndarray:
 
 def predict_files(model, paths, *, executor=None, progress: bool = False) -> np.ndarray:
     """Labels a fitted ``FEASTClassifier`` predicts for recordings ``paths`` (features on the executor)."""
+    from evlearn.base import check_fitted
     from evlearn.parallel import Executor, partitions
 
-    model._check_fitted()
+    check_fitted(model, "classifier_")
     executor = executor or Executor()
     paths = [Path(p).resolve() for p in paths]
     size = partition_size(len(paths), executor.n_workers)
