@@ -24,12 +24,21 @@ agree with the numba reference (tested).
 from __future__ import annotations
 
 import contextlib
+import os
 
 import numpy as np
 
-from .couplings import LowRankCouplings
-from .patterns import check_beta, mattis_magnetisations
+from evlearn.progress import progress_bar
 from evlearn.validation import check_number
+
+from .couplings import LowRankCouplings
+from .glauber import SimulationResult, hamiltonian_per_neuron, initial_state
+from .patterns import check_beta, mattis_magnetisations
+
+# Peak memory per synapse of the all-to-all network on the numpy target, dense J
+# included: 57-60 bytes measured at N = 1000 and 2000 (issue 14 saw 5.7 GB while
+# building N = 10,000); rounded up.
+BYTES_PER_SYNAPSE = 64
 
 NEURON_EQUATIONS = """
 s : 1
@@ -84,16 +93,58 @@ def make_hebbian_synapses(units, J):
     return synapses
 
 
+def estimate_memory_bytes(n_neurons) -> int:
+    """Peak memory of a Brian2 network of ``n_neurons`` all-to-all units (N (N - 1) synapses)."""
+    n = int(n_neurons)
+    return BYTES_PER_SYNAPSE * n * (n - 1) + 200 * 2**20  # + Brian2's own ~200 MB
+
+
+def available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo (Linux), else physical memory."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def check_fits(n_neurons, max_memory_bytes=None) -> int:
+    """Raise ValueError before building a network that would not fit in memory.
+
+    ``max_memory_bytes`` defaults to half the memory available now (the machine
+    is shared; the other half is left to everything else). Returns the estimate.
+    """
+    need = estimate_memory_bytes(n_neurons)
+    limit = available_memory_bytes() // 2 if max_memory_bytes is None else int(max_memory_bytes)
+    if need > limit:
+        raise ValueError(
+            f"a Brian2 network of N={int(n_neurons)} needs about {need / 2**30:.1f} GiB "
+            f"({int(n_neurons)}^2 dense synapses), more than the {limit / 2**30:.1f} GiB allowed; "
+            f"use backend 'numba' (low-rank, O(N K) memory) or N <= {max_neurons(limit)}")
+    return need
+
+
+def max_neurons(max_memory_bytes) -> int:
+    """Largest N whose Brian2 network fits in ``max_memory_bytes``."""
+    spare = max(0, int(max_memory_bytes) - 200 * 2**20)
+    return int((spare / BYTES_PER_SYNAPSE) ** 0.5)
+
+
 def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None, p_update=0.1,
-                    init="random", seed=None, target="numpy"):
-    """Run the network in Brian2; returns (m_trace over sweeps, time-averaged m).
+                    init="random", seed=0, target="numpy", progress=False, max_memory_bytes=None,
+                    record_cost=False) -> SimulationResult:
+    """Run the network in Brian2; returns a SimulationResult (m per sweep, time-averaged m, seed).
 
     ``n_sweeps`` counts sweeps (1/p_update update steps each); m is recorded once
-    per sweep, and averaged over the last ``n_measure`` sweeps.
+    per sweep, and averaged over the last ``n_measure`` sweeps. Seeded by default
+    (``seed=0``). Before building, the memory of the dense synapses is estimated
+    and a network that does not fit (``check_fits``) is refused with a
+    ValueError. ``progress=True`` shows a bar while the network runs.
     """
-    from brian2 import Network, StateMonitor, ms, seed as brian_seed
-
-    from .glauber import initial_state
+    from brian2 import Network, StateMonitor, ms, second, seed as brian_seed
 
     if not isinstance(couplings, LowRankCouplings):
         raise ValueError("couplings must be a LowRankCouplings")
@@ -105,6 +156,9 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
     n_measure = int(check_number(n_measure, "n_measure", low=1, high=n_sweeps, integer=True))
     p_update = float(check_number(p_update, "p_update", low=0.0, high=1.0, low_open=True))
     xi = np.asarray(archetypes)
+    if xi.ndim != 2 or xi.shape[1] != couplings.n_neurons:
+        raise ValueError(f"archetypes must have shape (K, {couplings.n_neurons})")
+    check_fits(couplings.n_neurons, max_memory_bytes)
     steps_per_sweep = max(1, int(round(1.0 / p_update)))
     rng = np.random.default_rng(seed)
     sigma0 = initial_state(init, xi, rng)
@@ -114,10 +168,23 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
         brian_seed(int(rng.integers(2**31 - 1)))
         units = make_units(xi.shape[1], beta, p_update, dt_update)
         synapses = make_hebbian_synapses(units, J)
+        del J
         units.s = sigma0.astype(float)
         monitor = StateMonitor(units, "s", record=True, dt=steps_per_sweep * dt_update, when="end")
         net = Network(units, synapses, monitor)
-        net.run(n_sweeps * steps_per_sweep * dt_update, namespace={})
+        bar = progress_bar(None, progress, total=n_sweeps, desc="Brian2 sweeps")
+        done = [0]
+
+        def report(elapsed, completed, start, duration):
+            sweeps = int(round(float(completed) * n_sweeps))
+            bar.update(sweeps - done[0])
+            done[0] = sweeps
+
+        net.run(n_sweeps * steps_per_sweep * dt_update, namespace={}, report=report if progress else None,
+                report_period=1 * second)
+        bar.close()
     states = np.asarray(monitor.s)  # (N, n_records)
-    trace = np.vstack([mattis_magnetisations(xi, sigma0)] + [mattis_magnetisations(xi, states[:, t]) for t in range(states.shape[1])])
-    return trace, trace[-n_measure:].mean(axis=0)
+    snapshots = [sigma0] + [states[:, t] for t in range(states.shape[1])]
+    trace = np.vstack([mattis_magnetisations(xi, s) for s in snapshots])
+    cost = np.array([hamiltonian_per_neuron(couplings, s) for s in snapshots]) if record_cost else None
+    return SimulationResult(trace, trace[-n_measure:].mean(axis=0), snapshots[-1].astype(np.int8), seed, cost)

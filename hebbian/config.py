@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from evlearn.validation import check_number
 
-from .couplings import PROTOCOLS
+from .couplings import DEFAULT_CONVENTION, PROTOCOLS, check_convention
 from .patterns import check_beta, check_dilution, check_examples_per_archetype, check_quality, check_sizes
 
 
@@ -18,6 +18,8 @@ class NetworkConfig:
     themselves, the M -> infinity limit; M and r are then ignored).
     init: 'archetype' (cue of archetype 1) or 'random'.
     backend: 'numba' (reference simulator) or 'brian2' (numpy target; small N).
+    convention: coupling normalisation, 'hebb' (plain Hebbian sum, default) or
+    'mean-field' (with 1/(1 - d); beta then means beta (1 - d) in 'hebb' units).
     """
 
     N: int = 10_000
@@ -33,6 +35,7 @@ class NetworkConfig:
     backend: str = "numba"
     p_update: float = 0.1
     seed: int = 0
+    convention: str = DEFAULT_CONVENTION
 
     def __post_init__(self):
         check_sizes(self.N, self.K)
@@ -52,3 +55,4 @@ class NetworkConfig:
         check_number(self.n_measure, "n_measure", low=1, high=self.n_sweeps, integer=True)
         check_number(self.p_update, "p_update", low=0.0, high=1.0, low_open=True)
         check_number(self.seed, "seed", low=0, integer=True)
+        check_convention(self.convention)

@@ -3,22 +3,30 @@
 Every rule here gives J = (scale / N) F^T F with zero diagonal, where the rows of
 F are "features" (one per archetype, or one per example):
 
-- ``archetypes`` (storage, the M -> infinity limit): F = xi, scale = 1 / (1 - d).
+- ``archetypes`` (storage, the M -> infinity limit): F = xi, scale = c.
 - ``supervised`` (the teacher tells which archetype each example belongs to, so
   examples are averaged per archetype first): F^mu = (1/(r M)) sum_A eta^{mu,A},
-  scale = 1 / ((1 + rho)(1 - d)).
+  scale = c / (1 + rho).
 - ``unsupervised`` (examples used one by one): F^{mu,A} = eta^{mu,A} / r,
-  scale = 1 / (M (1 + rho)(1 - d)).
+  scale = c / (M (1 + rho)).
 
 Normalisation. (1/(r M)) sum_A eta^{mu,A}_i = xi^mu_i X^mu_i with E[X] = 1 and
-E[X^2] = 1 + rho, rho = (1 - r^2)/(M r^2); the factor 1/((1 + rho)(1 - d)) makes
-the self-overlap of a learnt feature equal to one, so that d = 0, M -> infinity
-is the standard Hopfield model (m = tanh(beta m) for one pattern). The
-unsupervised scale is chosen so that, for example-symmetric states, the local
-field equals the supervised one: this is the sense in which the paper states
-that both protocols share the same low-load behaviour. We could not read the
-paper's exact prefactors here (see docs/hebbian.md); any other constant only
-rescales beta.
+E[X^2] = 1 + rho, rho = (1 - r^2)/(M r^2); the factor 1/(1 + rho) removes the
+example noise from the self-overlap. The constant c is a stated convention
+(``convention=``):
+
+- ``"hebb"`` (default): c = 1, the plain Hebbian sum (1/N) sum_mu xi_i xi_j,
+  the usual normalisation of this group's papers; a learnt feature then has
+  self-overlap 1 - d, and the retrieval temperature of one pattern is 1 - d.
+- ``"mean-field"``: c = 1 / (1 - d), which makes the self-overlap one, so that
+  retrieval of one pattern starts at T = 1 for every d (the convention of the
+  first version of this package).
+
+Both give the same physics: beta J is the same when T_mean-field = T_hebb / (1 - d).
+The unsupervised scale is chosen so that, for example-symmetric states, the
+local field equals the supervised one: this is the sense in which the paper
+states that both protocols share the same low-load behaviour. We could not read
+the paper's exact prefactors here (see docs/hebbian.md).
 """
 from __future__ import annotations
 
@@ -29,6 +37,20 @@ import numpy as np
 from .patterns import check_dilution, check_quality, dataset_entropy
 
 PROTOCOLS = ("archetypes", "supervised", "unsupervised")
+CONVENTIONS = ("hebb", "mean-field")
+DEFAULT_CONVENTION = "hebb"
+
+
+def check_convention(convention) -> str:
+    if convention not in CONVENTIONS:
+        raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
+    return convention
+
+
+def convention_factor(d, convention=DEFAULT_CONVENTION) -> float:
+    """The constant c in front of the couplings: 1 ('hebb') or 1 / (1 - d) ('mean-field')."""
+    d = check_dilution(d)
+    return 1.0 if check_convention(convention) == "hebb" else 1.0 / (1.0 - d)
 
 
 @dataclass(frozen=True)
@@ -38,6 +60,7 @@ class LowRankCouplings:
     features: np.ndarray  # (F, N) float64
     scale: float
     protocol: str
+    convention: str = DEFAULT_CONVENTION
 
     @property
     def n_neurons(self) -> int:
@@ -65,43 +88,44 @@ def _check_examples(examples) -> np.ndarray:
     return eta
 
 
-def archetype_couplings(archetypes, d) -> LowRankCouplings:
+def archetype_couplings(archetypes, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
     xi = np.asarray(archetypes)
     if xi.ndim != 2 or not np.isin(xi, (-1, 0, 1)).all():
         raise ValueError("archetypes must be a (K, N) array with entries in {-1, 0, +1}")
-    d = check_dilution(d)
-    return LowRankCouplings(xi.astype(np.float64), 1.0 / (1.0 - d), "archetypes")
+    c = convention_factor(d, convention)
+    return LowRankCouplings(xi.astype(np.float64), c, "archetypes", convention)
 
 
-def supervised_couplings(examples, r, d) -> LowRankCouplings:
+def supervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
     """Average the M examples of each archetype, then store the K averages."""
     eta = _check_examples(examples)
-    r, d = check_quality(r), check_dilution(d)
+    r, c = check_quality(r), convention_factor(d, convention)
     K, M, N = eta.shape
     rho = dataset_entropy(M, r)
     features = eta.sum(axis=1, dtype=np.float64) / (r * M)
-    return LowRankCouplings(features, 1.0 / ((1.0 + rho) * (1.0 - d)), "supervised")
+    return LowRankCouplings(features, c / (1.0 + rho), "supervised", convention)
 
 
-def unsupervised_couplings(examples, r, d) -> LowRankCouplings:
+def unsupervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
     """Store each of the K * M examples as it comes (no labels)."""
     eta = _check_examples(examples)
-    r, d = check_quality(r), check_dilution(d)
+    r, c = check_quality(r), convention_factor(d, convention)
     K, M, N = eta.shape
     rho = dataset_entropy(M, r)
     features = eta.reshape(K * M, N).astype(np.float64) / r
-    return LowRankCouplings(features, 1.0 / (M * (1.0 + rho) * (1.0 - d)), "unsupervised")
+    return LowRankCouplings(features, c / (M * (1.0 + rho)), "unsupervised", convention)
 
 
-def hebbian_couplings(protocol, *, d, archetypes=None, examples=None, r=None) -> LowRankCouplings:
-    """Dispatch on ``protocol`` in PROTOCOLS."""
+def hebbian_couplings(protocol, *, d, archetypes=None, examples=None, r=None,
+                      convention=DEFAULT_CONVENTION) -> LowRankCouplings:
+    """Dispatch on ``protocol`` in PROTOCOLS; ``convention`` in CONVENTIONS."""
     if protocol == "archetypes":
         if archetypes is None:
             raise ValueError("protocol 'archetypes' needs archetypes")
-        return archetype_couplings(archetypes, d)
+        return archetype_couplings(archetypes, d, convention)
     if protocol in ("supervised", "unsupervised"):
         if examples is None or r is None:
             raise ValueError(f"protocol {protocol!r} needs examples and r")
         rule = supervised_couplings if protocol == "supervised" else unsupervised_couplings
-        return rule(examples, r, d)
+        return rule(examples, r, d, convention)
     raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")

@@ -1,25 +1,32 @@
-"""Experiments: one network run, and the sweeps behind each figure (theory lines + simulation points).
+"""Experiments: one network run, Monte Carlo tasks, and the sweeps behind each claim figure.
 
-Each sweep returns a list of flat dict rows (one per theory or simulation
-point) so that figures.py can plot them and write them as CSV unchanged.
-Simulations start from a cue of archetype 1 (its sign on its support, random
-elsewhere); the theory is solved from the matching initial condition (archetype
-1 plus a tiny seed for the others). Archetypes 2..K are unlabelled by the cue,
-so their magnetisations are reported as |m| sorted in decreasing order.
+Every Monte Carlo point is a ``MonteCarloTask``: a NetworkConfig (with its own
+seed, derived from the run seed and the point's labels by ``task_seed``) plus
+labels. ``run_monte_carlo(task)`` is a pure function of the task, so a sweep is
+a list of tasks that runs serially or on any number of workers
+(``executor=``, an ``evlearn.parallel.Executor``) with the same results.
+
+Sweeps return flat dict rows (one per theory or simulation value) that
+figures.py plots and writes as CSV unchanged. Simulations start from a cue of
+archetype 1 (its sign on its support, random elsewhere) unless an ansatz state
+is asked for; the theory is solved from the matching start. Archetypes 2..K
+are unlabelled by the cue, so their magnetisations are |m| sorted in
+decreasing order.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
 import time
+import zlib
 
 import numpy as np
 
 from evlearn.progress import progress_bar
 
-from . import theory
+from . import snr, theory
 from .config import NetworkConfig
-from .couplings import hebbian_couplings
+from .couplings import DEFAULT_CONVENTION
 from .glauber import simulate
 from .patterns import dataset_entropy, make_archetypes, make_examples
 
@@ -32,57 +39,103 @@ def ordered(m) -> np.ndarray:
 
 def build_network(cfg: NetworkConfig):
     """Archetypes, examples (or None) and low-rank couplings for ``cfg``."""
+    from .couplings import hebbian_couplings
+
     rng = np.random.default_rng(cfg.seed)
     xi = make_archetypes(cfg.N, cfg.K, cfg.d, rng)
     examples = None if cfg.protocol == "archetypes" else make_examples(xi, cfg.M, cfg.r, rng)
-    couplings = hebbian_couplings(cfg.protocol, d=cfg.d, archetypes=xi, examples=examples, r=cfg.r)
+    couplings = hebbian_couplings(cfg.protocol, d=cfg.d, archetypes=xi, examples=examples, r=cfg.r,
+                                  convention=cfg.convention)
     return xi, examples, couplings
 
 
 def theory_for(cfg: NetworkConfig) -> theory.TheoryState:
     if cfg.protocol == "archetypes":
-        return theory.solve(cfg.beta, cfg.K, cfg.d, init="pure")
-    return theory.solve(cfg.beta, cfg.K, cfg.d, cfg.r, cfg.M, init="pure")
+        return theory.solve(cfg.beta, cfg.K, cfg.d, init="pure", convention=cfg.convention)
+    return theory.solve(cfg.beta, cfg.K, cfg.d, cfg.r, cfg.M, init="pure", convention=cfg.convention)
+
+
+def _simulate(cfg: NetworkConfig, couplings, xi, init, *, progress=False, record_cost=False):
+    if cfg.backend == "numba":
+        return simulate(couplings, xi, cfg.beta, cfg.n_sweeps, n_measure=cfg.n_measure, init=init,
+                        seed=cfg.seed + 1, progress=progress, record_cost=record_cost)
+    from .brian import simulate_brian2
+
+    return simulate_brian2(couplings, xi, cfg.beta, cfg.n_sweeps, n_measure=cfg.n_measure, p_update=cfg.p_update,
+                           init=init, seed=cfg.seed + 1, progress=progress, record_cost=record_cost)
 
 
 def run_network(cfg: NetworkConfig, *, progress=False) -> dict:
     """Simulate one network (numba or Brian2) and solve its theory; returns a result dict."""
+    if cfg.backend == "brian2":
+        from .brian import check_fits
+
+        check_fits(cfg.N)  # refuse before building anything
     xi, _, couplings = build_network(cfg)
     start = time.perf_counter()
-    if cfg.backend == "numba":
-        result = simulate(couplings, xi, cfg.beta, cfg.n_sweeps, n_measure=cfg.n_measure, init=cfg.init,
-                          seed=cfg.seed + 1, progress=progress)
-        trace, m_mean = result.m_trace, result.m_mean
-    else:
-        from .brian import simulate_brian2
-
-        trace, m_mean = simulate_brian2(couplings, xi, cfg.beta, cfg.n_sweeps, n_measure=cfg.n_measure,
-                                        p_update=cfg.p_update, init=cfg.init, seed=cfg.seed + 1)
+    result = _simulate(cfg, couplings, xi, cfg.init, progress=progress)
     seconds = time.perf_counter() - start
     th = theory_for(cfg)
     rho = 0.0 if cfg.protocol == "archetypes" else dataset_entropy(cfg.M, cfg.r)
     return {
         "rho": rho,
-        "m_simulation": m_mean,
-        "m_simulation_ordered": ordered(m_mean),
+        "m_simulation": result.m_mean,
+        "m_simulation_ordered": ordered(result.m_mean),
         "m_theory": ordered(th.m),
         "theory_converged": th.converged,
         "regime_theory": theory.classify(th.m),
         "simulation_seconds": seconds,
-        "m_trace": trace,
+        "m_trace": result.m_trace,
     }
 
 
-def _sim_rows(cfg, extra, seeds, kind="simulation"):
-    rows = []
-    for seed in seeds:
-        run_cfg = dataclasses.replace(cfg, seed=seed)
-        xi, _, couplings = build_network(run_cfg)
-        res = simulate(couplings, xi, run_cfg.beta, run_cfg.n_sweeps, n_measure=run_cfg.n_measure,
-                       init=run_cfg.init, seed=seed + 1)
-        for k, value in enumerate(ordered(res.m_mean), start=1):
-            rows.append({"kind": kind, **extra, "seed": seed, "k": k, "m": float(value)})
-    return rows
+# ----------------------------------------------------------------------------- tasks
+
+def task_seed(run_seed, *labels) -> int:
+    """A seed for one task from the run seed and the task's labels (not its position or worker)."""
+    key = zlib.crc32(repr(labels).encode())
+    return int(np.random.SeedSequence([int(run_seed), key]).generate_state(1)[0] % (2**31 - 2))
+
+
+@dataclasses.dataclass(frozen=True)
+class MonteCarloTask:
+    """One simulated network. ``start``: 'cue' (config.init) or an SNR ansatz name ('hierarchical', 'parallel')."""
+
+    config: NetworkConfig
+    labels: tuple = ()
+    start: str = "cue"
+    record_cost: bool = False
+
+
+def run_monte_carlo(task: MonteCarloTask) -> dict:
+    """Simulate ``task.config``; returns labels, seed, m (ordered for a cue, by index for an ansatz), traces."""
+    cfg = task.config
+    xi, _, couplings = build_network(cfg)
+    out = {"labels": dict(task.labels), "backend": cfg.backend, "seed": cfg.seed}
+    if task.start == "cue":
+        init = cfg.init
+    else:
+        init = snr.ansatz_state(xi, task.start, np.random.default_rng(cfg.seed + 2))
+        out["unstable_fraction"] = snr.measured_unstable_fraction(couplings, xi, init, task.start)
+    result = _simulate(cfg, couplings, xi, init, record_cost=task.record_cost)
+    out["m"] = ordered(result.m_mean) if task.start == "cue" else np.abs(result.m_mean)
+    out["m_trace"] = result.m_trace
+    out["cost_trace"] = result.cost_trace
+    out["blank_fraction"] = (xi == 0).mean(axis=1)
+    return out
+
+
+def map_tasks(fn, tasks, *, executor=None, progress=False, desc=None) -> list:
+    """``[fn(t) for t in tasks]`` in order, here or on ``executor`` (an evlearn.parallel.Executor)."""
+    if executor is None:
+        return [fn(task) for task in progress_bar(tasks, progress, desc=desc, total=len(tasks))]
+    return executor.map(fn, tasks, progress=progress, desc=desc)
+
+
+def simulation_rows(results) -> list[dict]:
+    """One row per (result, k): kind = backend, labels, seed, k, m."""
+    return [{"kind": res["backend"], **res["labels"], "seed": res["seed"], "k": k, "m": float(v)}
+            for res in results for k, v in enumerate(res["m"], start=1)]
 
 
 def _theory_rows(state, extra, kind="theory", spread=None):
@@ -97,117 +150,168 @@ def _spread(state, beta, dist, N):
     return None if math.isinf(beta) else theory.finite_size_spread(state, beta, dist, N)
 
 
-def dilution_sweep(*, N=10_000, K=3, beta=50.0, d_sim=(0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95),
-                   d_theory=np.linspace(0.0, 0.97, 98), seeds=(0, 1), n_sweeps=300, n_measure=100,
+@dataclasses.dataclass(frozen=True)
+class Sampling:
+    """How each Monte Carlo point is simulated: sizes, sweeps, replicas and the run seed."""
+
+    N: int = 20_000
+    n_seeds: int = 4
+    n_sweeps: int = 200
+    n_measure: int = 100
+    N_brian: int = 500  # Brian2 holds N^2 dense synapses (brian.check_fits)
+    n_sweeps_brian: int = 30
+    n_measure_brian: int = 15
+    seed: int = 0
+    convention: str = DEFAULT_CONVENTION
+
+    def tasks(self, part, base: NetworkConfig, labels: dict, *, brian=False, start="cue", record_cost=False):
+        """Replica tasks of one point (numba: n_seeds at N; Brian2: one at N_brian)."""
+        if brian:
+            size = dict(N=self.N_brian, n_sweeps=self.n_sweeps_brian, n_measure=self.n_measure_brian,
+                        backend="brian2")
+            replicas = (0,)
+        else:
+            size = dict(N=self.N, n_sweeps=self.n_sweeps, n_measure=self.n_measure, backend="numba")
+            replicas = range(self.n_seeds)
+        items = tuple(sorted(labels.items()))
+        return [MonteCarloTask(dataclasses.replace(base, convention=self.convention, **size,
+                                                   seed=task_seed(self.seed, part, size["backend"], items, rep)),
+                               items, start, record_cost)
+                for rep in replicas]
+
+
+# ----------------------------------------------------------------------------- claim sweeps
+
+def dilution_sweep(sampling: Sampling, *, part, K, T, d_theory, d_sim, d_brian=(), executor=None,
                    progress=False) -> list[dict]:
-    """m_k vs dilution at low temperature, stored archetypes: hierarchical -> parallel."""
+    """m_k vs dilution at temperature T, stored archetypes: theory (cue) + power law + Monte Carlo."""
+    beta = 1.0 / T
     rows = []
     for d in d_theory:
-        dist = theory.site_distribution(K, float(d))
+        dist = theory.site_distribution(K, float(d), convention=sampling.convention)
         state = theory.solve(beta, K, float(d), init="pure", dist=dist)
-        rows += _theory_rows(state, {"d": float(d), "T": 1.0 / beta}, spread=_spread(state, beta, dist, N))
+        rows += _theory_rows(state, {"d": float(d), "T": T}, spread=_spread(state, beta, dist, sampling.N))
         for k, v in enumerate(theory.hierarchical_amplitudes(K, float(d)), start=1):
-            rows.append({"kind": "power_law", "d": float(d), "T": 1.0 / beta, "k": k, "m": float(v)})
-    for d in progress_bar(d_sim, progress, desc="dilution sweep"):
-        cfg = NetworkConfig(N=N, K=K, d=float(d), protocol="archetypes", beta=beta, n_sweeps=n_sweeps,
-                            n_measure=n_measure)
-        rows += _sim_rows(cfg, {"d": float(d), "T": 1.0 / beta}, seeds)
+            rows.append({"kind": "power_law", "d": float(d), "T": T, "k": k, "m": float(v)})
+    tasks = []
+    for d, brian in [(d, False) for d in d_sim] + [(d, True) for d in d_brian]:
+        base = NetworkConfig(N=1000, K=K, d=float(d), protocol="archetypes", beta=beta, init="archetype")
+        tasks += sampling.tasks(part, base, {"d": float(d), "T": T}, brian=brian)
+    rows += simulation_rows(map_tasks(run_monte_carlo, tasks, executor=executor, progress=progress, desc=part))
     return rows
 
 
-def temperature_sweep(*, N=10_000, K=3, dilutions=(0.5, 0.8), T_sim=(0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.05),
-                      T_theory=np.linspace(0.01, 1.1, 110), seeds=(0, 1), n_sweeps=300, n_measure=100,
-                      progress=False) -> list[dict]:
-    """m_k vs temperature T = 1/beta at fixed dilutions, stored archetypes."""
-    rows = []
-    for d in dilutions:
-        dist = theory.site_distribution(K, d)
-        for T in T_theory:
-            state = theory.solve(1.0 / T, K, d, init="pure", dist=dist)
-            rows += _theory_rows(state, {"d": d, "T": float(T)}, spread=_spread(state, 1.0 / T, dist, N))
-    jobs = [(d, T) for d in dilutions for T in T_sim]
-    for d, T in progress_bar(jobs, progress, desc="temperature sweep"):
-        cfg = NetworkConfig(N=N, K=K, d=d, protocol="archetypes", beta=1.0 / T, n_sweeps=n_sweeps,
-                            n_measure=n_measure)
-        rows += _sim_rows(cfg, {"d": d, "T": float(T)}, seeds)
-    return rows
+def learning_sweep(sampling: Sampling, *, K, d, T, M_values: dict, protocols=("supervised", "unsupervised"),
+                   brian_points=(), rho_theory=np.geomspace(0.02, 4.0, 40), executor=None,
+                   progress=False) -> list[dict]:
+    """m_k vs rho = (1 - r^2)/(M r^2): theory (large-M limit and exact finite M) + Monte Carlo per protocol.
 
-
-REGIMES = ("paramagnetic", "pure", "hierarchical", "parallel")
-
-
-def phase_diagram(*, K=3, d_values=np.linspace(0.0, 0.95, 39), T_values=np.linspace(0.02, 1.1, 55),
-                  progress=False) -> list[dict]:
-    """Theory regime at each (d, T), solved from the archetype-1 cue."""
-    rows = []
-    for d in progress_bar(d_values, progress, desc="phase diagram"):
-        dist = theory.site_distribution(K, float(d))
-        for T in T_values:
-            state = theory.solve(1.0 / T, K, float(d), init="pure", dist=dist, tol=1e-9, max_iter=5000)
-            m = ordered(state.m)
-            rows.append({"d": float(d), "T": float(T), "regime": theory.classify(state.m),
-                         **{f"m{k}": float(v) for k, v in enumerate(m, start=1)}})
-    return rows
-
-
-def learning_sweep(*, N=10_000, K=2, d=0.4, beta=10.0, r_values=(0.3, 0.5), M_sim=(1, 2, 4, 8, 16, 32, 64, 128),
-                   M_theory=None, seeds=(0, 1), protocols=("supervised", "unsupervised"), n_sweeps=300,
-                   n_measure=100, progress=False) -> list[dict]:
-    """m_k vs the number of examples M per archetype, supervised vs unsupervised, several qualities r."""
-    if M_theory is None:
-        M_theory = np.unique(np.round(np.geomspace(1, max(M_sim), 40)).astype(int))
-    rows = []
-    for r in r_values:
-        for M in M_theory:
-            dist = theory.site_distribution(K, d, r, int(M))
-            state = theory.solve(beta, K, d, r, int(M), init="pure", dist=dist)
-            rows += _theory_rows(state, {"r": r, "M": int(M), "rho": dataset_entropy(int(M), r), "protocol": "theory"},
-                                 spread=_spread(state, beta, dist, N))
-    jobs = [(r, M, p) for r in r_values for M in M_sim for p in protocols]
-    for r, M, protocol in progress_bar(jobs, progress, desc="learning sweep"):
-        cfg = NetworkConfig(N=N, K=K, d=d, r=r, M=int(M), protocol=protocol, beta=beta, n_sweeps=n_sweeps,
-                            n_measure=n_measure)
-        rows += _sim_rows(cfg, {"r": r, "M": int(M), "rho": dataset_entropy(int(M), r), "protocol": protocol}, seeds)
-    return rows
-
-
-def rho_collapse(*, K=2, d=0.4, beta=10.0, r_values=(0.2, 0.3, 0.5, 0.7),
-                 rho_values=np.geomspace(0.01, 3.0, 30)) -> list[dict]:
-    """Theory m_k against rho: exact finite-M averages for several r, and the large-M limit (rho only)."""
-    rows = []
-    for r in r_values:
-        Ms = sorted({max(1, int(round((1 - r * r) / (r * r * rho)))) for rho in rho_values})
-        for M in Ms:
-            rho = dataset_entropy(M, r)
-            if rho > rho_values[-1] * 1.2:
-                continue
-            state = theory.solve(beta, K, d, r, M, init="pure")
-            rows += _theory_rows(state, {"r": r, "M": M, "rho": rho, "averaging": "exact"
-                                         if (3 + 2 * M) ** K <= theory.MAX_ENUMERATION else "gaussian"})
-    for rho in rho_values:
-        state = theory.solve(beta, K, d, init="pure", dist=theory.gaussian_site_distribution(K, d, float(rho)))
-        rows += _theory_rows(state, {"r": float("nan"), "M": float("nan"), "rho": float(rho), "averaging": "large-M"})
-    return rows
-
-
-def learning_thresholds(rows, *, K, d, beta, fraction=0.9) -> list[dict]:
-    """Smallest M with m_1 >= fraction * m_1(M = infinity), per r and protocol (theory and simulation).
-
-    m_1 is the cued archetype. This operational threshold is ours (the paper's
-    exact definition could not be checked here); its rho = (1 - r^2)/(M r^2)
-    shows whether rho alone sets it. Simulation thresholds are limited to the
-    simulated M grid and use the mean over seeds.
+    ``M_values``: {r: (M, ...)} simulated; ``brian_points``: ((r, M, protocol), ...) run in Brian2.
     """
-    target = float(ordered(theory.solve(beta, K, d, init="pure").m)[0])
+    beta = 1.0 / T
+    rows = []
+    for rho in rho_theory:
+        dist = theory.gaussian_site_distribution(K, d, float(rho), convention=sampling.convention)
+        state = theory.solve(beta, K, d, init="pure", dist=dist)
+        rows += _theory_rows(state, {"r": float("nan"), "M": float("nan"), "rho": float(rho), "protocol": "theory"},
+                             kind="theory", spread=_spread(state, beta, dist, sampling.N))
+    for r, Ms in M_values.items():
+        for M in Ms:
+            dist = theory.site_distribution(K, d, r, int(M), convention=sampling.convention)
+            state = theory.solve(beta, K, d, init="pure", dist=dist)
+            rows += _theory_rows(state, {"r": r, "M": int(M), "rho": dataset_entropy(int(M), r), "protocol": "theory"},
+                                 kind="theory_exact_M", spread=_spread(state, beta, dist, sampling.N))
+    points = [(r, int(M), p, False) for r, Ms in M_values.items() for M in Ms for p in protocols]
+    points += [(r, int(M), p, True) for r, M, p in brian_points]
+    tasks = []
+    for r, M, protocol, brian in points:
+        base = NetworkConfig(N=1000, K=K, d=d, r=r, M=M, protocol=protocol, beta=beta, init="archetype")
+        tasks += sampling.tasks("learning", base, {"r": r, "M": M, "rho": dataset_entropy(M, r),
+                                                   "protocol": protocol}, brian=brian)
+    rows += simulation_rows(map_tasks(run_monte_carlo, tasks, executor=executor, progress=progress, desc="learning"))
+    return rows
+
+
+def learning_thresholds(rows, *, fraction=0.9) -> list[dict]:
+    """rho at which m_1 falls to ``fraction`` of its rho -> 0 value (OUR definition), per r and protocol.
+
+    Interpolated linearly in log(rho) between the grid points on either side;
+    theory from the large-M line, simulations from the mean over seeds (numba).
+    """
+    theory_line = sorted((r["rho"], r["m"]) for r in rows if r["kind"] == "theory" and r["k"] == 1)
+    target = fraction * theory_line[0][1]
+    curves = {("theory", "large-M"): theory_line}
+    groups = {}
+    for row in rows:
+        if row["kind"] == "numba" and row["k"] == 1:
+            groups.setdefault((row["protocol"], row["r"]), {}).setdefault(row["rho"], []).append(row["m"])
+    for key, points in groups.items():
+        curves[key] = sorted((rho, float(np.mean(v))) for rho, v in points.items())
     out = []
-    for r, protocol in sorted({(row["r"], row["protocol"]) for row in rows}):
-        points = {}
-        for row in rows:
-            if row["r"] == r and row["protocol"] == protocol and row["k"] == 1:
-                points.setdefault(row["M"], []).append(row["m"])
-        reached = [M for M in sorted(points) if np.mean(points[M]) >= fraction * target]
-        M_c = reached[0] if reached else None
-        out.append({"r": r, "protocol": protocol, "fraction": fraction, "m1_infinity": target,
-                    "M_threshold": M_c, "rho_threshold": dataset_entropy(M_c, r) if M_c else None})
+    for (protocol, r), curve in sorted(curves.items(), key=lambda item: str(item[0])):
+        rho_c = None
+        for (x0, y0), (x1, y1) in zip(curve, curve[1:]):
+            if (y0 - target) * (y1 - target) <= 0 and y0 != y1:
+                rho_c = float(np.exp(np.log(x0) + (target - y0) / (y1 - y0) * (np.log(x1) - np.log(x0))))
+                break
+        out.append({"protocol": protocol, "r": r, "fraction": fraction, "m1_target": target,
+                    "rho_threshold": rho_c, "rho_range": [curve[0][0], curve[-1][0]]})
     return out
 
+
+def cost_sweep(sampling: Sampling, *, K, states, brian=True, executor=None,
+               progress=False) -> tuple[list[dict], list[dict]]:
+    """Hamiltonian per neuron and sum-squared-error loss after every sweep, for each (d, T) in ``states``.
+
+    Returns (trace rows, theory rows). The loss is snr.sum_squared_error of the
+    Mattis magnetisations; the theory gives both at the fixed point reached from the cue.
+    """
+    tasks = []
+    for d, T in states:
+        base = NetworkConfig(N=1000, K=K, d=d, protocol="archetypes", beta=1.0 / T, init="archetype")
+        for in_brian in (False, True)[:1 + bool(brian)]:
+            tasks += sampling.tasks("cost", base, {"d": d, "T": T}, brian=in_brian, record_cost=True)
+    results = map_tasks(run_monte_carlo, tasks, executor=executor, progress=progress, desc="cost")
+    rows = []
+    for res in results:
+        loss = snr.sum_squared_error(res["m_trace"], res["blank_fraction"])
+        for sweep, (cost, value) in enumerate(zip(res["cost_trace"], loss)):
+            rows.append({"kind": res["backend"], **res["labels"], "seed": res["seed"], "sweep": sweep,
+                         "cost": float(cost), "loss": float(value)})
+    theory_rows = []
+    for d, T in states:
+        dist = theory.site_distribution(K, d, convention=sampling.convention)
+        state = theory.solve(1.0 / T, K, d, init="pure", dist=dist)
+        theory_rows.append({"kind": "theory", "d": d, "T": T, "regime": theory.classify(state.m),
+                            "cost": snr.theory_cost(state, dist),
+                            "loss": float(snr.sum_squared_error(state.m[None, :], np.full(K, d))[0])})
+    return rows, theory_rows
+
+
+def snr_sweep(sampling: Sampling, *, K, d_values, rho_values, r=0.5, d_sim=(), d_brian=(), T_brian=0.01,
+              executor=None, progress=False) -> list[dict]:
+    """Signal-to-noise estimate at T = 0 of the hierarchical and parallel ansatz states vs d, beside
+    the self-consistency solution reached from each ansatz, and Monte Carlo from the ansatz."""
+    examples = {rho: None if rho == 0 else snr.examples_for(rho, r) for rho in rho_values}
+    rho_values = [0.0 if M is None else dataset_entropy(M, r) for M in examples.values()]  # exact for that M
+    rows = []
+    for rho in rho_values:
+        for ansatz in snr.ANSATZ:
+            for d in d_values:
+                rows.append({"kind": "theory", "rho": rho, "ansatz": ansatz, "d": float(d),
+                             **snr.snr_row(K, float(d), rho, ansatz, convention=sampling.convention)})
+    tasks = []
+    for rho, M in zip(rho_values, examples.values()):
+        for ansatz in snr.ANSATZ:
+            for d, brian in [(d, False) for d in d_sim] + [(d, True) for d in d_brian]:
+                beta = 1.0 / T_brian if brian else math.inf
+                base = NetworkConfig(N=1000, K=K, d=float(d), r=r, M=M or 1, beta=beta,
+                                     protocol="archetypes" if M is None else "supervised")
+                tasks += sampling.tasks("snr", base, {"rho": rho, "ansatz": ansatz, "d": float(d)}, brian=brian,
+                                        start=ansatz)
+    for res in map_tasks(run_monte_carlo, tasks, executor=executor, progress=progress, desc="snr"):
+        row = {"kind": res["backend"], **res["labels"], "seed": res["seed"],
+               "unstable_fraction": res["unstable_fraction"]}
+        row.update({f"m_{k}": float(v) for k, v in enumerate(res["m"], start=1)})
+        rows.append(row)
+    return rows

@@ -85,6 +85,16 @@ class SimulationResult:
     m_mean: np.ndarray  # (K,) time average over the last n_measure sweeps
     sigma: np.ndarray  # final state, int8
     seed: int | None
+    cost_trace: np.ndarray | None = None  # (n_sweeps + 1,) Hamiltonian per neuron after each sweep
+
+
+def hamiltonian_per_neuron(couplings: LowRankCouplings, sigma) -> float:
+    """H / N with H = -1/2 sum_{i != j} J_ij sigma_i sigma_j, from the low-rank form."""
+    F = couplings.features
+    s = np.asarray(sigma, dtype=np.float64)
+    q = F @ s
+    N = F.shape[1]
+    return float(-0.5 * couplings.scale * (q @ q - (F * F).sum()) / N ** 2)
 
 
 def initial_state(init, archetypes, rng) -> np.ndarray:
@@ -119,11 +129,13 @@ def _check_run(couplings, archetypes, beta, n_sweeps, n_measure):
 
 
 def simulate(couplings, archetypes, beta, n_sweeps=200, *, n_measure=None, init="random",
-             seed=None, progress=False, reference=False) -> SimulationResult:
+             seed=0, progress=False, reference=False, record_cost=False) -> SimulationResult:
     """Run ``n_sweeps`` Glauber sweeps and record the Mattis magnetisations.
 
+    Seeded by default (``seed=0``; the seed is kept in the result).
     ``reference=True`` runs the dense NumPy reference (small N only) with the
-    same random numbers as the numba kernel.
+    same random numbers as the numba kernel. ``record_cost=True`` also records
+    the Hamiltonian per neuron after every sweep (``cost_trace``).
     """
     xi, beta, n_sweeps, n_measure = _check_run(couplings, archetypes, beta, n_sweeps, n_measure)
     rng = np.random.default_rng(seed)
@@ -131,6 +143,9 @@ def simulate(couplings, archetypes, beta, n_sweeps=200, *, n_measure=None, init=
     sigma = initial_state(init, xi, rng)
     trace = np.empty((n_sweeps + 1, xi.shape[0]))
     trace[0] = mattis_magnetisations(xi, sigma)
+    cost = np.empty(n_sweeps + 1) if record_cost else None
+    if record_cost:
+        cost[0] = hamiltonian_per_neuron(couplings, sigma)
     if reference:
         J = couplings.dense()
         sigma = sigma.astype(np.float64)
@@ -148,4 +163,6 @@ def simulate(couplings, archetypes, beta, n_sweeps=200, *, n_measure=None, init=
             _glauber_sweep_kernel(features_t, scale_over_n, self_weight, xi_t, sigma, order, uniforms, beta)
             overlaps = xi_t.T @ sigma
         trace[sweep + 1] = overlaps / N
-    return SimulationResult(trace, trace[-n_measure:].mean(axis=0), sigma.astype(np.int8), seed)
+        if record_cost:
+            cost[sweep + 1] = hamiltonian_per_neuron(couplings, sigma)
+    return SimulationResult(trace, trace[-n_measure:].mean(axis=0), sigma.astype(np.int8), seed, cost)

@@ -2,8 +2,10 @@
 
 With K finite and N -> infinity the local field on site i is
 
-    h_i = (1 / ((1 + rho)(1 - d))) sum_mu xi^mu_i X^mu_i n_mu,
+    h_i = (c / (1 + rho)) sum_mu xi^mu_i X^mu_i n_mu,
 
+with c = 1 in the plain Hebbian convention ('hebb', default) and c = 1/(1 - d) in
+the 'mean-field' one (see couplings.py),
 where xi^mu_i X^mu_i is the learnt feature of archetype mu on site i
 (X = (1/(r M)) sum_A chi^A, mean 1, variance rho; X = 1 for stored archetypes)
 and n_mu = (1/N) sum_i xi^mu_i X^mu_i sigma_i. The replica-symmetric low-load
@@ -23,7 +25,7 @@ sqrt(rho) Z, Z standard normal, with Gauss-Hermite quadrature (averaging
 
 Known limits (tested): d = 0, one pattern, rho = 0 gives m = tanh(beta m); at
 zero temperature with rho = 0 and mild dilution the hierarchical state has
-m_k = (1 - d) d^(k-1).
+m_k = (1 - d) d^(k-1) (in both conventions: at T = 0 the constant c drops out).
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from .couplings import DEFAULT_CONVENTION, convention_factor
 from .patterns import check_beta, check_dilution, check_examples_per_archetype, check_quality, dataset_entropy
 
 MAX_ENUMERATION = 2_000_000
@@ -77,10 +80,11 @@ class SiteDistribution:
     xi: np.ndarray  # (S, K)
     features: np.ndarray  # (S, K) xi * X
     weights: np.ndarray  # (S,)
-    scale: float  # 1 / ((1 + rho)(1 - d))
+    scale: float  # c / (1 + rho), c from the convention
 
 
-def site_distribution(K, d, r=1.0, M=None, *, averaging="auto", n_quadrature=15) -> SiteDistribution:
+def site_distribution(K, d, r=1.0, M=None, *, averaging="auto", n_quadrature=15,
+                      convention=DEFAULT_CONVENTION) -> SiteDistribution:
     """Joint distribution of the K learnt features on one site (product measure).
 
     ``M=None`` means stored archetypes (rho = 0). ``averaging`` is 'exact'
@@ -101,10 +105,10 @@ def site_distribution(K, d, r=1.0, M=None, *, averaging="auto", n_quadrature=15)
         if averaging not in ("exact", "gaussian"):
             raise ValueError(f"averaging must be 'auto', 'exact' or 'gaussian', got {averaging!r}")
     xi1, v1, w1 = _single_site_support(d, r, M, averaging, n_quadrature)
-    return _product(xi1, v1, w1, K, 1.0 / ((1.0 + rho) * (1.0 - d)))
+    return _product(xi1, v1, w1, K, convention_factor(d, convention) / (1.0 + rho))
 
 
-def gaussian_site_distribution(K, d, rho, n_quadrature=15) -> SiteDistribution:
+def gaussian_site_distribution(K, d, rho, n_quadrature=15, convention=DEFAULT_CONVENTION) -> SiteDistribution:
     """Large-M limit with only rho given: X = 1 + sqrt(rho) Z (Gauss-Hermite nodes)."""
     d = check_dilution(d)
     if not (rho >= 0 and math.isfinite(rho)):
@@ -114,11 +118,16 @@ def gaussian_site_distribution(K, d, rho, n_quadrature=15) -> SiteDistribution:
     xi1 = np.r_[0.0, np.ones(n_quadrature), -np.ones(n_quadrature)]
     v1 = np.r_[0.0, values, -values]
     w1 = np.r_[d, (1 - d) / 2 * weights, (1 - d) / 2 * weights]
-    return _product(xi1, v1, w1, int(K), 1.0 / ((1.0 + rho) * (1.0 - d)))
+    return _product(xi1, v1, w1, int(K), convention_factor(d, convention) / (1.0 + rho))
+
+
+ZERO_FIELD = 1e-12  # at T = 0 a field this small is a tie (0 in exact arithmetic, +-1e-17 after rounding)
 
 
 def _activation(beta, fields):
-    return np.sign(fields) if math.isinf(beta) else np.tanh(beta * fields)
+    if math.isinf(beta):
+        return np.sign(np.where(np.abs(fields) < ZERO_FIELD, 0.0, fields))
+    return np.tanh(beta * fields)
 
 
 def self_consistency_map(n, beta, dist: SiteDistribution):
@@ -137,26 +146,30 @@ class TheoryState:
 
 
 def solve(beta, K, d, r=1.0, M=None, *, init="hierarchical", averaging="auto", damping=0.5,
-          tol=1e-10, max_iter=20_000, dist=None) -> TheoryState:
+          tol=1e-10, max_iter=20_000, dist=None, convention=DEFAULT_CONVENTION) -> TheoryState:
     """Solve the self-consistency equations by damped fixed-point iteration.
 
     Damped iteration n <- (1 - a) n + a F(n) follows the mean-field relaxation
     dn/dt = -n + F(n), so it lands on a stable solution (a root finder could
     return an unstable one). ``init``: 'hierarchical' (n0 = (1, 1/2, 1/4, ...)),
     'pure' (n0 = (1, 1e-3, 1e-3, ...): a cue of archetype 1 with a small
-    symmetry-breaking seed) or an array of K starting overlaps.
+    symmetry-breaking seed), 'mixture_even' / 'mixture_odd' (see mixture_start)
+    or an array of K starting overlaps. ``convention``: see couplings.py
+    (ignored when ``dist`` is given).
     """
     beta = check_beta(beta)
     if dist is None:
-        dist = site_distribution(K, d, r, M, averaging=averaging)
+        dist = site_distribution(K, d, r, M, averaging=averaging, convention=convention)
     K = dist.features.shape[1]
     if isinstance(init, str):
         if init == "hierarchical":
             n = 0.5 ** np.arange(K)
         elif init == "pure":
             n = np.r_[1.0, 1e-3 * 0.9 ** np.arange(K - 1)]
+        elif init in MIXTURES:
+            n = mixture_start(dist, init)
         else:
-            raise ValueError(f"init must be 'hierarchical', 'pure' or an array, got {init!r}")
+            raise ValueError(f"init must be 'hierarchical', 'pure', {MIXTURES} or an array, got {init!r}")
     else:
         n = np.asarray(init, dtype=np.float64).copy()
         if n.shape != (K,):
@@ -173,16 +186,54 @@ def solve(beta, K, d, r=1.0, M=None, *, init="hierarchical", averaging="auto", d
     return TheoryState(m, n, max_iter, False)
 
 
+REGIMES = ("paramagnetic", "pure", "hierarchical", "parallel", "mixture")
+MIXTURES = ("mixture_even", "mixture_odd")
+
+
 def classify(m, tol=1e-3) -> str:
-    """Name a solution: 'paramagnetic', 'pure', 'parallel' (equal amplitudes), 'hierarchical'."""
+    """Name a solution by its amplitudes |m_k| (our labels, tolerance ``tol``).
+
+    'paramagnetic': all ~0; 'pure': one non-zero; 'parallel': all K non-zero
+    and equal; 'hierarchical': several non-zero, all different; 'mixture':
+    several non-zero with some equal but not all K equal and non-zero (e.g. a
+    symmetric mixture of a subset of the archetypes).
+    """
     a = np.sort(np.abs(np.asarray(m, dtype=np.float64)))[::-1]
-    if a[0] < tol:
+    nonzero = a[a >= tol]
+    if len(nonzero) == 0:
         return "paramagnetic"
-    if len(a) == 1 or a[1] < tol:
+    if len(nonzero) == 1:
         return "pure"
-    if a[-1] > tol and a[0] - a[-1] < tol:
+    if len(nonzero) == len(a) and a[0] - a[-1] < tol:
         return "parallel"
-    return "hierarchical"
+    if np.all(-np.diff(nonzero) >= tol):
+        return "hierarchical"
+    return "mixture"
+
+
+def mixture_members(K, start) -> int:
+    """How many archetypes (the first ones) a symmetric-mixture start combines.
+
+    'mixture_even': the largest even number <= K; 'mixture_odd': the largest
+    odd number <= K (for K = 2 that is 1, the cue of archetype 1: there is no
+    odd mixture of more than one of two archetypes).
+    """
+    if start not in MIXTURES:
+        raise ValueError(f"start must be one of {MIXTURES}, got {start!r}")
+    K = int(K)
+    even = K - K % 2
+    return even if start == "mixture_even" else (K if K % 2 else K - 1)
+
+
+def mixture_start(dist: SiteDistribution, start) -> np.ndarray:
+    """Overlaps n of the state sigma = sign(xi^1 + ... + xi^s) (random where the sum is 0).
+
+    The damped iteration keeps the symmetry of this start exactly, so it finds
+    the symmetric state even where it is unstable; stability_eigenvalues tells.
+    """
+    s = mixture_members(dist.features.shape[1], start)
+    sigma = np.sign(dist.xi[:, :s].sum(axis=1))
+    return dist.features.T @ (dist.weights * sigma)
 
 
 def finite_size_spread(state: TheoryState, beta, dist: SiteDistribution, N) -> np.ndarray:

@@ -15,7 +15,7 @@ pytest.importorskip("brian2")
 def network():
     rng = np.random.default_rng(5)
     xi = P.make_archetypes(400, 2, 0.2, rng)
-    couplings = C.supervised_couplings(P.make_examples(xi, 8, 0.7, rng), r=0.7, d=0.2)
+    couplings = C.supervised_couplings(P.make_examples(xi, 8, 0.7, rng), r=0.7, d=0.2, convention="mean-field")
     return xi, couplings
 
 
@@ -25,7 +25,7 @@ def test_brian2_and_numba_magnetisations_agree(network):
     numba = np.array([ordered(G.simulate(couplings, xi, beta, 30, n_measure=20, init="archetype", seed=s).m_mean)
                       for s in range(12)])
     brian = np.array([ordered(B.simulate_brian2(couplings, xi, beta, 30, n_measure=20, init="archetype",
-                                                seed=100 + s)[1]) for s in range(3)])
+                                                seed=100 + s).m_mean) for s in range(3)])
     # m_1: same mean within sampling error of both; m_2 stays at finite-size noise level in both
     spread = numba[:, 0].std(ddof=1) * np.sqrt(1 / 12 + 1 / 3)
     assert abs(brian[:, 0].mean() - numba[:, 0].mean()) < 4 * spread + 0.01
@@ -37,9 +37,12 @@ def test_brian2_objects_and_codegen_target_restored(network):
 
     xi, couplings = network
     before = prefs.codegen.target
-    trace, m = B.simulate_brian2(couplings, xi, 2.0, 2, n_measure=1, seed=0, target="numpy")
+    result = B.simulate_brian2(couplings, xi, 2.0, 2, n_measure=1, target="numpy", record_cost=True)
     assert prefs.codegen.target == before
-    assert trace.shape == (3, 2) and np.all(np.abs(trace) <= 1)
+    assert result.m_trace.shape == (3, 2) and np.all(np.abs(result.m_trace) <= 1)
+    assert result.seed == 0 and result.cost_trace.shape == (3,)  # seeded by default, seed recorded
+    again = B.simulate_brian2(couplings, xi, 2.0, 2, n_measure=1)
+    np.testing.assert_array_equal(result.m_trace, again.m_trace)
 
 
 def test_brian2_rejects_bad_parameters(network):
@@ -48,6 +51,8 @@ def test_brian2_rejects_bad_parameters(network):
         B.simulate_brian2(couplings, xi, float("inf"), 2)
     with pytest.raises(ValueError):
         B.simulate_brian2(couplings, xi, 1.0, 2, p_update=0.0)
+    with pytest.raises(ValueError, match="use backend 'numba'"):
+        B.simulate_brian2(couplings, xi, 1.0, 2, max_memory_bytes=2**20)
 
 
 def test_brian2_synapses_carry_the_hebbian_couplings(network):

@@ -17,26 +17,35 @@ def test_dataset_entropy_hand_value():
     assert P.dataset_entropy(1, 1.0) == 0.0
 
 
-def test_supervised_couplings_hand_computed():
-    # zeta = (eta1 + eta2) / (r M) = (2, 0, 1); scale = 1 / ((1 + 1.5)(1 - 0.25)) = 1 / 1.875
-    J = C.supervised_couplings(EXAMPLES, r=0.5, d=0.25).dense()
-    expected = np.array([[0, 0, 2], [0, 0, 0], [2, 0, 0]]) / 1.875 / 3
+@pytest.mark.parametrize("convention, c", [("hebb", 1.0), ("mean-field", 1 / 0.75)])
+def test_supervised_couplings_hand_computed(convention, c):
+    # zeta = (eta1 + eta2) / (r M) = (2, 0, 1); scale = c / (1 + 1.5), c = 1 or 1 / (1 - 0.25)
+    J = C.supervised_couplings(EXAMPLES, r=0.5, d=0.25, convention=convention).dense()
+    expected = np.array([[0, 0, 2], [0, 0, 0], [2, 0, 0]]) * c / 2.5 / 3
     np.testing.assert_allclose(J, expected)
 
 
-def test_unsupervised_couplings_hand_computed():
-    # J_ij = sum_A eta_i eta_j / (N r^2 M (1 + rho)(1 - d)) = sum_A eta_i eta_j * 4 / 11.25
-    J = C.unsupervised_couplings(EXAMPLES, r=0.5, d=0.25).dense()
-    expected = np.array([[0, 0, 1], [0, 0, -1], [1, -1, 0]]) * 4 / 11.25
+@pytest.mark.parametrize("convention, c", [("hebb", 1.0), ("mean-field", 1 / 0.75)])
+def test_unsupervised_couplings_hand_computed(convention, c):
+    # J_ij = c sum_A eta_i eta_j / (N r^2 M (1 + rho)) = c sum_A eta_i eta_j * 4 / (3 * 2 * 2.5)
+    J = C.unsupervised_couplings(EXAMPLES, r=0.5, d=0.25, convention=convention).dense()
+    expected = np.array([[0, 0, 1], [0, 0, -1], [1, -1, 0]]) * c * 4 / 15
     np.testing.assert_allclose(J, expected)
 
 
-def test_archetype_couplings_are_hopfield_over_one_minus_d():
+def test_archetype_couplings_plain_hebb_by_default_and_over_one_minus_d_in_mean_field():
     xi = np.array([[1, 0, -1, 1], [0, 1, 1, -1]], dtype=np.int8)
-    J = C.archetype_couplings(xi, d=0.5).dense()
-    expected = (xi.T.astype(float) @ xi) / 4 / 0.5
+    expected = (xi.T.astype(float) @ xi) / 4
     np.fill_diagonal(expected, 0)
-    np.testing.assert_allclose(J, expected)
+    np.testing.assert_allclose(C.archetype_couplings(xi, d=0.5).dense(), expected)
+    mean_field = C.archetype_couplings(xi, d=0.5, convention="mean-field")
+    np.testing.assert_allclose(mean_field.dense(), expected / 0.5)
+    assert mean_field.convention == "mean-field" and C.DEFAULT_CONVENTION == "hebb"
+
+
+def test_unknown_convention_is_a_clear_error():
+    with pytest.raises(ValueError, match="convention must be one of"):
+        C.archetype_couplings(np.ones((1, 3), np.int8), d=0.1, convention="plain")
 
 
 def test_low_rank_fields_equal_dense_fields(rng):
@@ -89,6 +98,22 @@ def test_numba_kernel_matches_numpy_reference(rng):
         np.testing.assert_allclose(fast.m_trace, slow.m_trace, atol=1e-12)
 
 
+def test_simulate_is_seeded_by_default_and_records_its_seed(rng):
+    xi = P.make_archetypes(300, 2, 0.3, rng)
+    c = C.archetype_couplings(xi, 0.3)
+    a, b = G.simulate(c, xi, 5.0, 3), G.simulate(c, xi, 5.0, 3)
+    assert a.seed == 0 and np.array_equal(a.sigma, b.sigma)
+    assert not np.array_equal(a.sigma, G.simulate(c, xi, 5.0, 3, seed=1).sigma)
+
+
+def test_cost_trace_is_the_hamiltonian_of_the_dense_couplings(rng):
+    xi = P.make_archetypes(80, 2, 0.4, rng)
+    c = C.supervised_couplings(P.make_examples(xi, 3, 0.6, rng), 0.6, 0.4)
+    result = G.simulate(c, xi, 3.0, 4, init="archetype", record_cost=True)
+    s = result.sigma.astype(float)
+    assert result.cost_trace[-1] == pytest.approx(-0.5 * s @ c.dense() @ s / 80)
+
+
 def test_zero_temperature_dynamics_keeps_a_stored_pattern(rng):
     xi = P.make_archetypes(500, 1, 0.0, rng)
     result = G.simulate(C.archetype_couplings(xi, 0.0), xi, math.inf, 3, init="archetype", seed=1)
@@ -100,10 +125,12 @@ def test_zero_temperature_dynamics_keeps_a_stored_pattern(rng):
 def test_learnt_feature_has_unit_normalised_self_overlap(d, r, M):
     from evlearn.hebbian.theory import site_distribution
 
-    dist = site_distribution(1, d, r, M, averaging="exact")
+    dist = site_distribution(1, d, r, M, averaging="exact", convention="mean-field")
     assert dist.weights.sum() == pytest.approx(1.0)
     second_moment = dist.weights @ dist.features[:, 0] ** 2
     assert second_moment * dist.scale == pytest.approx(1.0, rel=1e-9)  # (1-d)(1+rho) * 1/((1+rho)(1-d))
+    hebb = site_distribution(1, d, r, M, averaging="exact")
+    assert second_moment * hebb.scale == pytest.approx(1.0 - d, rel=1e-9)  # plain Hebbian: 1 - d
 
 
 @settings(max_examples=20, deadline=None)
