@@ -130,3 +130,13 @@ def test_notebook_runs_top_to_bottom():
     nbclient.NotebookClient(nb, kernel_name="python3", timeout=120, resources={"metadata": {"path": str(ROOT)}}).execute()
     text = "".join(o.get("text", "") for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
     assert "Brian2  m =" in text and "theory  m =" in text and "mean-field" in text
+
+
+def test_two_local_workers_give_the_serial_csv(tmp_path, capsys):
+    """Task seeds derive from the run seed and each point's labels, not from who runs the task."""
+    pytest.importorskip("distributed")
+    args = ["hebbian", "figures", "--quick", "--no-progress", "--only", "parallel", "--seed", "3"]
+    assert main(args + ["--out", str(tmp_path / "serial")]) == 0
+    assert main(args + ["--out", str(tmp_path / "dask"), "--scheduler", "local", "--workers", "2"]) == 0
+    serial, dask = ((tmp_path / name / "claim2_parallel.csv").read_text() for name in ("serial", "dask"))
+    assert serial == dask and serial.count("numba") >= 4
