@@ -6,6 +6,7 @@
     independent networks vs the linear-response prediction.
 (b) Hierarchical state, d = 0.5, T = 0.45, N = 50,000: one 3,000-sweep run, the
     smallest amplitude over time vs the predicted s.d. (theory: exactly 0).
+Temperatures in the 'mean-field' coupling convention (as when finite_size.json was made).
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from evlearn.hebbian.experiments import build_network, ordered
 from evlearn.hebbian.glauber import simulate
 from evlearn.io import run_record, write_json
 
+CONVENTION = "mean-field"
+
 
 def prediction(d, temperature, N):
-    dist = theory.site_distribution(3, d)
+    dist = theory.site_distribution(3, d, convention=CONVENTION)
     state = theory.solve(1 / temperature, 3, d, init="pure", dist=dist)
     return (state, theory.finite_size_spread(state, 1 / temperature, dist, N),
             theory.stability_eigenvalues(state, 1 / temperature, dist))
@@ -36,7 +39,8 @@ def main():
     state, sd, eig = prediction(d, T, N)
     samples = []
     for seed in range(10):
-        cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=200, n_measure=100, seed=seed)
+        cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=200, n_measure=100,
+                            seed=seed, convention=CONVENTION)
         xi, _, couplings = build_network(cfg)
         samples.append(simulate(couplings, xi, cfg.beta, 200, n_measure=100, init="archetype", seed=seed + 1).m_mean)
     samples = np.array(samples)
@@ -46,7 +50,8 @@ def main():
 
     d, T, N = 0.5, 0.45, 50_000
     state, sd, eig = prediction(d, T, N)
-    cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=3000, n_measure=1000)
+    cfg = NetworkConfig(N=N, K=3, d=d, protocol="archetypes", beta=1 / T, n_sweeps=3000, n_measure=1000,
+                        convention=CONVENTION)
     xi, _, couplings = build_network(cfg)
     run = simulate(couplings, xi, cfg.beta, 3000, n_measure=1000, init="archetype", seed=1)
     smallest = np.array([ordered(m)[2] for m in run.m_trace])

@@ -192,7 +192,7 @@ def run_record(config=None, seed=None, **extra) -> dict:
         "seed": seed,
         "config": config,
         "versions": package_versions(),
-        "command": sys.argv,
+        "command": [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv else [],  # no machine-specific path
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     record.update(extra)

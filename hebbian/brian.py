@@ -59,6 +59,26 @@ h_post = w * s_pre : 1 (summed)
 """
 
 
+def import_brian2():
+    """Import brian2 from any thread: at import it installs a SIGINT handler, which Python allows
+    only in the main thread, so in a worker thread (a Dask task) that one call is skipped."""
+    import signal
+    import sys
+    import threading
+
+    if "brian2" in sys.modules or threading.current_thread() is threading.main_thread():
+        import brian2
+
+        return brian2
+    install = signal.signal
+    signal.signal = lambda *args, **kwargs: None
+    try:
+        import brian2
+    finally:
+        signal.signal = install
+    return brian2
+
+
 @contextlib.contextmanager
 def codegen_target(target):
     """Set brian2's prefs.codegen.target inside the block and restore it afterwards."""
@@ -144,6 +164,7 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
     and a network that does not fit (``check_fits``) is refused with a
     ValueError. ``progress=True`` shows a bar while the network runs.
     """
+    import_brian2()
     from brian2 import Network, StateMonitor, ms, second, seed as brian_seed
 
     if not isinstance(couplings, LowRankCouplings):

@@ -19,10 +19,11 @@ from evlearn.io import run_record, save_figure, write_csv, write_json
 
 from . import experiments as E
 from . import regimes as R
-from . import snr, theory
+from . import snr
 from .couplings import DEFAULT_CONVENTION, check_convention
 
 COLOURS = ("C0", "C1", "C2", "C3", "C4")
+BAND_CAP = 0.1  # largest finite-N standard deviation drawn (it diverges at the transitions)
 REGIME_COLOURS = {"paramagnetic": "#dddddd", "pure": "#8fb8de", "hierarchical": "#f4a259", "parallel": "#6fbf73",
                   "mixture": "#b48ead"}
 
@@ -122,7 +123,7 @@ def _band(ax, x, theory_rows, colour):
     sd = np.array([r.get("finite_size_sd", np.nan) for r in theory_rows], dtype=float)
     if np.all(np.isnan(sd)):
         return
-    sd = np.where(np.isfinite(sd), np.minimum(sd, 1.0), np.nan)
+    sd = np.where(np.isfinite(sd), np.minimum(sd, BAND_CAP), np.nan)  # linear response diverges at transitions
     ax.fill_between(x, np.maximum(m - 2 * sd, 1e-4), m + 2 * sd, color=colour, alpha=0.15, lw=0)
 
 
@@ -161,6 +162,9 @@ def plot_hierarchical(rows, path, *, K, T, sampling, convention):
     _legend_markers(ax, sampling.N, sampling.N_brian)
     ax.set(xscale="log", yscale="log", xlabel="dilution d", ylabel="$m_k$", ylim=(3e-3, 1.2),
            title=f"Hierarchical regime: K={K}, T={T:g} ({convention} convention)")
+    ticks = [0.02, 0.05, 0.1, 0.2, 0.3, 0.5]
+    ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+    ax.minorticks_off()
     ax.legend(fontsize=7)
     ax = axes[1]
     stats = _stats(rows, "numba", "d")
@@ -261,7 +265,7 @@ def plot_learning(rows, thresholds, path, *, K, d, T, sampling, convention):
 
 def plot_cost(rows, theory_rows, path, *, K, sampling):
     states = [(t["d"], t["T"]) for t in theory_rows]
-    fig, axes = _subplots(len(states), 2, figsize=(10, 3.2 * len(states)), squeeze=False)
+    fig, axes = _subplots(len(states), 2, figsize=(10, 3.4 * len(states)), squeeze=False, layout="constrained")
     for i, (d, T) in enumerate(states):
         t = theory_rows[i]
         for j, quantity in enumerate(("cost", "loss")):
@@ -286,7 +290,7 @@ def plot_cost(rows, theory_rows, path, *, K, sampling):
 
 def plot_snr(rows, path, *, K, sampling):
     rhos = sorted({r["rho"] for r in rows})
-    fig, axes = _subplots(2, len(rhos), figsize=(5.5 * len(rhos), 7.5), squeeze=False)
+    fig, axes = _subplots(2, len(rhos), figsize=(5.5 * len(rhos), 8), squeeze=False, layout="constrained")
     for j, rho in enumerate(rhos):
         ax = axes[0][j]
         for a, colour in zip(snr.ANSATZ, ("C1", "C2")):
@@ -324,8 +328,8 @@ def plot_snr(rows, path, *, K, sampling):
                                 mfc="none" if kind == "brian2" else c)
             unstable = [r["d"] for r in th if not r["snr_stable"]]
             if unstable and a == "hierarchical":
-                ax.axvspan(min(unstable) - 0.01, max(unstable) + 0.01, color="C1", alpha=0.08,
-                           label="hierarchical ansatz SNR-unstable")
+                ax.axvspan(min(unstable) - 0.025, max(unstable) + 0.025, color="C1", alpha=0.08,
+                           label="hierarchical ansatz SNR-unstable (signal < 0 somewhere)")
         ax.plot([], [], "k-", label="self-consistency from hierarchical ansatz")
         ax.plot([], [], "k--", label="self-consistency from parallel ansatz")
         ax.plot([], [], "ko", ms=4, label="numba from hierarchical ansatz (T=0)")
@@ -344,14 +348,11 @@ def _d_grid(lo, hi, step):
 
 def _hierarchical_part(cfg, out, executor, progress):
     s = cfg.sampling
-    rows = E.dilution_sweep(s, part="hierarchical", K=cfg.K, T=cfg.T_hierarchical,
-                            d_theory=_d_grid(0.02, 0.62, cfg.d_theory_step / 2 if not cfg.quick else 0.1),
+    grid = _d_grid(0.02, 0.62, cfg.d_theory_step / 2 if not cfg.quick else 0.1)
+    d_theory = np.unique(np.r_[grid, cfg.d_hierarchical_sim, cfg.d_hierarchical_brian])  # theory at every simulated d
+    rows = E.dilution_sweep(s, part="hierarchical", K=cfg.K, T=cfg.T_hierarchical, d_theory=d_theory,
                             d_sim=cfg.d_hierarchical_sim, d_brian=cfg.d_hierarchical_brian, executor=executor,
                             progress=progress)
-    rows += [r for r in E.dilution_sweep(s, part="hierarchical", K=cfg.K, T=cfg.T_hierarchical,
-                                         d_theory=np.array(cfg.d_hierarchical_sim), d_sim=(), progress=False)
-             if r["kind"] == "theory"]  # theory exactly at the simulated d, for the agreement numbers
-    rows.sort(key=lambda r: (r["kind"], r["k"], r["d"]))
     write_csv(out / "claim1_hierarchical.csv", rows)
     plot_hierarchical(rows, out / "claim1_hierarchical.png", K=cfg.K, T=cfg.T_hierarchical, sampling=s,
                       convention=s.convention)
@@ -374,7 +375,7 @@ def _power_law_slopes(rows, K):
 
 def _parallel_part(cfg, out, executor, progress):
     s = cfg.sampling
-    d_theory = np.unique(np.r_[_d_grid(0.0, 0.95, cfg.d_theory_step), cfg.d_parallel_sim])
+    d_theory = np.unique(np.r_[_d_grid(0.0, 0.95, cfg.d_theory_step), cfg.d_parallel_sim, cfg.d_parallel_brian])
     rows = E.dilution_sweep(s, part="parallel", K=cfg.K, T=cfg.T_parallel, d_theory=d_theory,
                             d_sim=cfg.d_parallel_sim, d_brian=cfg.d_parallel_brian, executor=executor,
                             progress=progress)

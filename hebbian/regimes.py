@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from . import theory
 from .couplings import DEFAULT_CONVENTION, check_convention
 
@@ -79,7 +77,7 @@ def boundaries(rows) -> list[dict]:
         for a, b in zip(line, line[1:]):
             if a["regime"] != b["regime"]:
                 out.append({"K": K, "T": T, "start": start, "from": a["regime"], "to": b["regime"],
-                            "d_below": a["d"], "d_above": b["d"], "d_boundary": 0.5 * (a["d"] + b["d"])})
+                            "d_below": a["d"], "d_above": b["d"], "d_boundary": round(0.5 * (a["d"] + b["d"]), 6)})
     return out
 
 
@@ -88,7 +86,3 @@ def parallel_onset(rows, K, T, start="cue"):
     ds = sorted(r["d"] for r in rows if r["K"] == K and r["T"] == T and r["start"] == start
                 and r["regime"] == "parallel")
     return ds[0] if ds else None
-
-
-def as_array(rows, key):
-    return np.array([r[key] for r in rows])

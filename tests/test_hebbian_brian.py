@@ -68,3 +68,19 @@ def test_brian2_synapses_carry_the_hebbian_couplings(network):
     assert len(i) == xi.shape[1] * (xi.shape[1] - 1) and not np.any(i == j)
     np.testing.assert_allclose(np.asarray(synapses.w[:]), J[i, j])
     assert float(synapses.clock.dt / ms) == 1.0
+
+
+def test_brian2_network_runs_in_a_worker_thread(network):
+    """Dask runs tasks in worker threads, where brian2's import-time SIGINT handler would fail."""
+    import subprocess
+    import sys
+
+    code = ("import threading, numpy as np\n"
+            "from evlearn.hebbian import brian, couplings, patterns\n"
+            "xi = patterns.make_archetypes(60, 2, 0.2, 0)\n"
+            "out = []\n"
+            "t = threading.Thread(target=lambda: out.append(brian.simulate_brian2(\n"
+            "    couplings.archetype_couplings(xi, 0.2), xi, 5.0, 2, n_measure=1).m_mean))\n"
+            "t.start(); t.join(); print(len(out))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "1", result.stderr[-2000:]
