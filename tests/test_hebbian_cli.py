@@ -132,11 +132,20 @@ def test_notebook_runs_top_to_bottom():
     assert "Brian2  m =" in text and "theory  m =" in text and "mean-field" in text
 
 
-def test_two_local_workers_give_the_serial_csv(tmp_path, capsys):
+def test_two_local_workers_give_the_serial_csv(tmp_path, local_executor):
     """Task seeds derive from the run seed and each point's labels, not from who runs the task."""
-    pytest.importorskip("distributed")
-    args = ["hebbian", "figures", "--quick", "--no-progress", "--only", "parallel", "--seed", "3"]
-    assert main(args + ["--out", str(tmp_path / "serial")]) == 0
-    assert main(args + ["--out", str(tmp_path / "dask"), "--scheduler", "local", "--workers", "2"]) == 0
+    from evlearn.hebbian.figures import FiguresConfig, make_figures
+
+    for name, executor in (("serial", None), ("dask", local_executor)):
+        make_figures(tmp_path / name, config=FiguresConfig.quick_config(), seed=3, only=["parallel"],
+                     executor=executor)
     serial, dask = ((tmp_path / name / "claim2_parallel.csv").read_text() for name in ("serial", "dask"))
     assert serial == dask and serial.count("numba") >= 4
+
+
+def test_figures_take_the_shared_execution_options():
+    from evlearn.cli.execution import executor_settings
+    from evlearn.cli.main import build_parser
+
+    args = build_parser().parse_args(["hebbian", "figures", "--out", "x", "--scheduler", "local", "--workers", "2"])
+    assert executor_settings(args) == ("local", 2)
