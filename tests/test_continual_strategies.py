@@ -59,11 +59,11 @@ def test_naive_forgets_and_joint_er_remember(results):
 
 def test_er_buffer_size_and_bytes(results, blobs):
     er, _ = results["er"]
-    assert len(er.buffer_y) == 20 and er.buffer_X.shape == (20, 8)
-    assert er.buffer_X.dtype == np.float32       # stored in the data's own dtype
+    assert len(er.memory["y"]) == 20 and er.memory["x"].shape == (20, 8)
+    assert er.memory["x"].dtype == np.float32       # stored in the data's own dtype
     assert er.memory_bytes() == 20 * 8 * 4 + 20 * 1
-    assert set(np.unique(er.buffer_y)) == {0, 1, 2, 3}        # both tasks represented
-    assert er.n_seen == sum(t.n_train for t in blobs)          # each sample entered once
+    assert set(np.unique(er.memory["y"])) == {0, 1, 2, 3}        # both tasks represented
+    assert er.memory.n_seen == sum(t.n_train for t in blobs)      # each sample entered once
 
 
 def test_joint_trains_on_everything_seen(results, blobs):
@@ -77,9 +77,9 @@ def test_er_buffer_larger_than_the_stream(blobs):
     torch.manual_seed(0)
     er = make_strategy("er", make_backbone("mlp", blobs.input_shape, 4, hidden=(8,)), memory_size=1000, epochs=2)
     er.train_task(blobs[0])
-    assert er.n_stored == blobs[0].n_train == len(er.buffer_y)
+    assert len(er.memory) == blobs[0].n_train == len(er.memory["y"])
     assert er.memory_bytes() == blobs[0].n_train * (8 * 4 + 1)
-    assert sorted(er.buffer_X[:, 0].tolist()) == sorted(blobs[0].X_train[:, 0].tolist())
+    assert sorted(er.memory["x"][:, 0].tolist()) == sorted(blobs[0].X_train[:, 0].tolist())
 
 
 def test_reservoir_sampling_is_uniform():
@@ -88,9 +88,9 @@ def test_reservoir_sampling_is_uniform():
     for seed in range(150):
         er = ExperienceReplay(model, memory_size=40, seed=seed)
         stream = np.arange(400, dtype=np.float32)[:, None]
-        er.add_to_buffer(stream, np.zeros(400, dtype=np.int64), np.zeros(400, dtype=np.int64))
-        assert len(er.buffer_y) == 40 and len(np.unique(er.buffer_X)) == 40
-        counts[er.buffer_X[:, 0].astype(int)] += 1
+        er.memory.add(er.rng, x=stream, y=np.zeros(400, dtype=np.int64), t=np.zeros(400, dtype=np.int64))
+        assert len(er.memory["y"]) == 40 and len(np.unique(er.memory["x"])) == 40
+        counts[er.memory["x"][:, 0].astype(int)] += 1
     # every item kept with probability 40/400 = 0.1: early and late quarters alike
     quarters = counts.reshape(4, 100).mean(1) / 150
     assert np.allclose(quarters, 0.1, atol=0.02)
@@ -104,7 +104,7 @@ def test_er_uint8_inputs_counted_in_bytes():
     torch.manual_seed(0)
     er = make_strategy("er", make_backbone("mlp", (6, 6), 4, hidden=(8,)), memory_size=10, epochs=1)
     er.train_task(sc[0])
-    assert er.buffer_X.dtype == np.uint8 and er.memory_bytes() == 10 * 36 + 10
+    assert er.memory["x"].dtype == np.uint8 and er.memory_bytes() == 10 * 36 + 10
     assert torch.allclose(as_float_tensor(X[:2]), torch.from_numpy(X[:2]).float() / 255)
 
 
@@ -203,7 +203,7 @@ def test_state_dict_round_trip(results, blobs):
     torch.manual_seed(5)
     other = make_strategy("er", make_backbone("mlp", blobs.input_shape, 4, hidden=(32,)), memory_size=20)
     other.load_state_dict(state)
-    assert np.array_equal(other.buffer_X, er.buffer_X) and other.n_seen == er.n_seen
+    assert np.array_equal(other.memory["x"], er.memory["x"]) and other.memory.n_seen == er.memory.n_seen
     assert np.array_equal(other.predict(blobs[0].X_test), er.predict(blobs[0].X_test))
     assert other.rng.bit_generator.state == er.rng.bit_generator.state
 

@@ -13,7 +13,7 @@ current minibatch lives on the strategy (``mb_x``, ``mb_y``, ``mb_task``,
           before_forward()                          # ER: append a replay batch
           mb_output = forward(mb_x, mb_task); after_forward()
           loss = criterion() + penalty()            # EWC, LwF: regularisers
-          before_backward(); backward; optimizer step; after_update()
+          before_backward(); backward; after_backward(); optimizer step; after_update()
         after_training_epoch()
       after_training_exp(task)                      # EWC: Fisher; ER: nothing
 
@@ -24,6 +24,7 @@ contract: ``state_dict``/``load_state_dict`` (checkpoint after each task) and
 """
 from __future__ import annotations
 
+import copy
 import inspect
 from typing import Callable
 
@@ -33,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from evlearn.continual.backbones import default_device, load_plugins
+from evlearn.continual.buffers import label_bytes  # noqa: F401 (re-exported: strategies count labels with it)
 from evlearn.progress import progress_bar
 
 STRATEGIES: dict[str, type] = {}
@@ -164,6 +166,7 @@ class Strategy:
                 self.before_backward()
                 self.optimizer.zero_grad(set_to_none=True)
                 self.loss.backward()
+                self.after_backward()
                 self.optimizer.step()
                 self.after_update()
             if not torch.isfinite(self.loss.detach()):  # once per epoch: no per-step device sync
@@ -187,7 +190,10 @@ class Strategy:
 
     def forward(self, x: torch.Tensor, task_ids: torch.Tensor | None = None) -> torch.Tensor:
         """Logits; in task-incremental mode, classes outside each sample's task are masked out."""
-        logits = self.model(x)
+        return self.mask_other_tasks(self.model(x), task_ids)
+
+    def mask_other_tasks(self, logits: torch.Tensor, task_ids: torch.Tensor | None) -> torch.Tensor:
+        """In task-incremental mode, -inf for the classes outside each sample's task; else ``logits``."""
         if self.mode == "task" and task_ids is not None:
             logits = logits.masked_fill(~self._task_mask(task_ids), float("-inf"))
         return logits
@@ -205,6 +211,7 @@ class Strategy:
     def before_forward(self): pass
     def after_forward(self): pass
     def before_backward(self): pass
+    def after_backward(self): pass     # gradients computed, step not taken (A-GEM projects them here)
     def after_update(self): pass
     def after_training_epoch(self): pass
     def after_training_exp(self, task): pass
@@ -275,9 +282,14 @@ class Strategy:
         return f"{type(self).__name__}(epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr})"
 
 
-def label_bytes(n_classes: int) -> int:
-    """Bytes of the smallest unsigned integer holding a class label."""
-    return int(np.min_scalar_type(max(int(n_classes) - 1, 0)).itemsize)
+def frozen_copy(model: nn.Module, state: dict | None = None) -> nn.Module:
+    """A copy of ``model`` in eval mode with gradients off (optionally loaded with ``state``): a teacher."""
+    teacher = copy.deepcopy(model).eval()
+    if state is not None:
+        teacher.load_state_dict(state)
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
 
 
 def _output_size(model: nn.Module) -> int:

@@ -1,13 +1,11 @@
 """Learning without Forgetting (Li & Hoiem 2016): distillation from the previous model in ``penalty()``."""
 from __future__ import annotations
 
-import copy
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from evlearn.continual.strategies.base import Strategy, register_strategy
+from evlearn.continual.strategies.base import Strategy, frozen_copy, register_strategy
 
 
 @register_strategy("lwf")
@@ -44,9 +42,7 @@ class LwF(Strategy):
         return self.alpha * T * T * kd
 
     def after_training_exp(self, task):
-        self.old_model = copy.deepcopy(self.model).eval()
-        for p in self.old_model.parameters():
-            p.requires_grad_(False)
+        self.old_model = frozen_copy(self.model)
         self.old_classes = sorted({c for classes in self.task_classes.values() for c in classes})
 
     def extra_state(self):
@@ -55,10 +51,4 @@ class LwF(Strategy):
 
     def load_extra_state(self, state):
         self.old_classes = list(state["old_classes"])
-        if state["old_model"] is None:
-            self.old_model = None
-        else:
-            self.old_model = copy.deepcopy(self.model).eval()
-            self.old_model.load_state_dict(state["old_model"])
-            for p in self.old_model.parameters():
-                p.requires_grad_(False)
+        self.old_model = None if state["old_model"] is None else frozen_copy(self.model, state["old_model"])
