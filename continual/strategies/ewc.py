@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from evlearn.continual.strategies.base import Strategy, as_float_tensor, register_strategy
 
@@ -16,17 +17,26 @@ class EWC(Strategy):
     information F_k and the weights theta_k are stored; the loss on later tasks
     adds ``ewc_lambda / 2 * sum_k sum_i F_k,i (theta_i - theta_k,i)^2``.
     The Fisher is the empirical one (squared per-sample gradients of the
-    log-likelihood of the true label) on up to ``fisher_samples`` training samples.
+    log-likelihood of the true label) on up to ``fisher_samples`` training samples
+    (``fisher_estimator = "per_sample"``, exact; for networks whose weights all sit
+    in linear layers it is computed in closed form, see :func:`linear_fisher_diagonal`).
+    ``fisher_estimator = "batch"`` is Avalanche's cheaper estimate: squared
+    gradients of the mean loss of each minibatch of ``batch_size``, averaged over
+    the minibatches (it underestimates the Fisher by about the batch size).
     With plain SGD keep ``lr * ewc_lambda * max(F)`` below 2, or the quadratic
     penalty itself makes the weights oscillate and diverge; Adam is robust to it.
     """
 
     paper = "Kirkpatrick et al. 2017, Overcoming catastrophic forgetting in neural networks (PNAS)"
 
-    def __init__(self, model, *, ewc_lambda: float = 100.0, fisher_samples: int = 600, **kwargs):
+    def __init__(self, model, *, ewc_lambda: float = 100.0, fisher_samples: int = 600,
+                 fisher_estimator: str = "per_sample", **kwargs):
         super().__init__(model, **kwargs)
         if float(ewc_lambda) < 0 or int(fisher_samples) < 1:
             raise ValueError(f"ewc: ewc_lambda must be >= 0 and fisher_samples >= 1; got {ewc_lambda}, {fisher_samples}")
+        if fisher_estimator not in ("per_sample", "batch"):
+            raise ValueError(f"ewc: fisher_estimator must be 'per_sample' or 'batch', got {fisher_estimator!r}")
+        self.fisher_estimator = fisher_estimator
         self.ewc_lambda = float(ewc_lambda)
         self.fisher_samples = int(fisher_samples)
         # sum_k F_k (theta - theta_k)^2 == F (theta - centre)^2 + offset with F = sum_k F_k,
@@ -62,30 +72,50 @@ class EWC(Strategy):
         self.n_anchors += 1
 
     def fisher_diagonal(self, task) -> dict:
-        from torch.func import functional_call, grad, vmap
-
         self.model.eval()
         n = min(self.fisher_samples, task.n_train)
         pick = self.rng.choice(task.n_train, size=n, replace=False)
         X = as_float_tensor(task.X_train[pick], self.device)
         y = torch.as_tensor(task.y_train[pick], dtype=torch.long, device=self.device)
         t = torch.full((n,), task.task_id, dtype=torch.long, device=self.device)
+        if self.fisher_estimator == "batch":
+            return self._batch_fisher(X, y, t)
+        fisher = linear_fisher_diagonal(self.model, X, y, lambda xb, rows: self.forward(xb, t[rows]))
+        return fisher if fisher is not None else self._vmap_fisher(X, y, t)
+
+    def _batch_fisher(self, X, y, t) -> dict:
+        """Avalanche's estimate: squared minibatch-mean gradients, averaged over the minibatches."""
+        fisher = {k: torch.zeros_like(v) for k, v in self.model.named_parameters()}
+        n_batches = 0
+        for start in range(0, len(y), self.batch_size):
+            rows = slice(start, start + self.batch_size)
+            self.model.zero_grad(set_to_none=True)
+            F.cross_entropy(self.forward(X[rows], t[rows]), y[rows]).backward()
+            for k, p in self.model.named_parameters():
+                if p.grad is not None:
+                    fisher[k] += p.grad.detach() ** 2
+            n_batches += 1
+        self.model.zero_grad(set_to_none=True)
+        return {k: v / n_batches for k, v in fisher.items()}
+
+    def _vmap_fisher(self, X, y, t) -> dict:
+        """Per-sample gradients with torch.func, for any architecture."""
+        from torch.func import functional_call, grad, vmap
+
         params = {k: v.detach() for k, v in self.model.named_parameters()}
         buffers = {k: v.detach() for k, v in self.model.named_buffers()}
 
         def nll(p, x, target, tid):
             logits = functional_call(self.model, (p, buffers), (x.unsqueeze(0),))
-            if self.mode == "task":
-                logits = logits.masked_fill(~self._task_mask(tid.unsqueeze(0)), float("-inf"))
-            return F.cross_entropy(logits, target.unsqueeze(0))
+            return F.cross_entropy(self.mask_other_tasks(logits, tid.unsqueeze(0)), target.unsqueeze(0))
 
         fisher = {k: torch.zeros_like(v) for k, v in params.items()}
         per_sample = vmap(grad(nll), in_dims=(None, 0, 0, 0))
-        for start in range(0, n, 32):  # small chunks: per-sample gradients of all weights are large
+        for start in range(0, len(y), 32):  # small chunks: per-sample gradients of all weights are large
             grads = per_sample(params, X[start:start + 32], y[start:start + 32], t[start:start + 32])
             for k in fisher:
                 fisher[k] += (grads[k] ** 2).sum(0)
-        return {k: v / n for k, v in fisher.items()}
+        return {k: v / len(y) for k, v in fisher.items()}
 
     def extra_state(self):
         return {"fisher": self.fisher, "centre": self.centre, "offset": self.offset, "n_anchors": self.n_anchors}
@@ -93,3 +123,47 @@ class EWC(Strategy):
     def load_extra_state(self, state):
         self.fisher, self.centre = dict(state["fisher"]), dict(state["centre"])
         self.offset, self.n_anchors = float(state["offset"]), int(state["n_anchors"])
+
+
+def linear_fisher_diagonal(model: nn.Module, X: torch.Tensor, y: torch.Tensor, logits_fn,
+                           chunk: int = 256) -> dict | None:
+    """Exact empirical Fisher diagonal when every trainable weight sits in an ``nn.Linear`` layer.
+
+    A linear layer's per-sample weight gradient is the outer product g_i a_i^T
+    (g_i: the loss gradient at the layer's output, a_i: its input), so the sum of
+    its squares over the samples is (g*g)^T (a*a): one matrix product per layer
+    instead of N per-sample gradients of every weight. ``logits_fn(x, rows)``
+    gives the logits of ``x = X[rows]``. Returns None where the shortcut does not
+    hold (another trainable layer type, a layer applied twice, inputs with more
+    than two dimensions); the caller then computes per-sample gradients.
+    """
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    in_linear = {id(p) for m in linears for p in m.parameters()}
+    named = dict(model.named_parameters())
+    if any(p.requires_grad and id(p) not in in_linear for p in named.values()):
+        return None
+    name_of = {id(p): k for k, p in named.items()}
+    fisher = {k: torch.zeros_like(p) for k, p in named.items()}
+    for start in range(0, len(y), chunk):
+        rows = slice(start, start + chunk)
+        calls = []
+        hooks = [m.register_forward_hook(lambda mod, args, out: calls.append((mod, args[0], out))) for m in linears]
+        try:
+            logits = logits_fn(X[rows], rows)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        modules = [id(m) for m, _, _ in calls]
+        if len(set(modules)) != len(modules) or any(a.dim() != 2 for _, a, _ in calls):
+            return None
+        loss = F.cross_entropy(logits, y[rows], reduction="sum")  # a sum: each output gradient is one sample's
+        grads = torch.autograd.grad(loss, [out for _, _, out in calls], allow_unused=True)
+        for (module, a, _), g in zip(calls, grads):
+            if g is None:
+                continue
+            g2 = g.detach() ** 2
+            if module.weight.requires_grad:
+                fisher[name_of[id(module.weight)]] += g2.T @ (a.detach() ** 2)
+            if module.bias is not None and module.bias.requires_grad:
+                fisher[name_of[id(module.bias)]] += g2.sum(0)
+    return {k: v / len(y) for k, v in fisher.items()}
