@@ -6,7 +6,13 @@ Layout::
                register_strategy / make_strategy / STRATEGIES, as_float_tensor, label_bytes
     naive.py   fine-tuning (lower bound)          joint.py  cumulative training (upper bound)
     er.py      experience replay (reservoir)      ewc.py    elastic weight consolidation
-    lwf.py     learning without forgetting
+    lwf.py     learning without forgetting        si.py     synaptic intelligence
+    replay.py  ReplayStrategy: the reservoir memory shared by er, der, er_ace, agem
+    der.py     DER and DER++ (logit replay)       er_ace.py ER with the asymmetric cross-entropy
+    agem.py    A-GEM (gradient projection)        icarl.py  iCaRL (herding, distillation, nearest mean)
+    gdumb.py   GDumb (class-balanced memory, retrain from scratch)
+    Memories live in ``evlearn.continual.buffers``; each method's rule as a pure
+    function in ``evlearn.continual.rules``.
     (SHARP lives in ``evlearn.continual.sharp`` and registers itself the same way.)
 
 Adding a method is adding one module here, e.g. ``continual/strategies/mine.py``::
