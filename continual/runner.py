@@ -7,6 +7,7 @@ Layout of an output folder::
     OUT/<label>/seed_<s>/checkpoint.pt model + strategy state after the last finished task
     OUT/<label>/seed_<s>/metrics.json  accuracy matrix, baseline b, metrics (written when complete)
     OUT/<label>/seed_<s>/metrics.csv   one row per task: accuracies after that task, time, memory
+                                       (replay bytes, and total bytes with any kNN/prototype memory)
 
 A run whose ``metrics.json`` exists is skipped; a run with a checkpoint resumes
 after its last finished task, so killing the command and starting it again
@@ -269,11 +270,12 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
         b = state["b"].numpy()
         seconds = list(state["seconds"])
         memory = list(state["memory"])
+        total = list(state.get("total", memory))   # checkpoints before total memory was recorded
         start = int(state["tasks_done"])
     else:
         R = np.full((T, T), np.nan)
         b = np.array([strategy.evaluate(task) for task in scenario])  # random-init baseline (FWT)
-        seconds, memory, start = [], [], 0
+        seconds, memory, total, start = [], [], [], 0
         write_json(record_path, run_record(None, seed, run_config=wanted, strategy_class=type(strategy).__name__,
                                            paper=getattr(strategy, "paper", "")))
 
@@ -285,8 +287,9 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
         seconds.append(time.perf_counter() - t0)
         R[i] = [strategy.evaluate(task) for task in scenario]
         memory.append(int(strategy.memory_bytes()))
+        total.append(int(strategy.total_memory_bytes()))
         state = {"strategy": strategy.state_dict(), "R": torch.from_numpy(R), "b": torch.from_numpy(b),
-                 "seconds": seconds, "memory": memory, "tasks_done": i + 1}
+                 "seconds": seconds, "memory": memory, "total": total, "tasks_done": i + 1}
         with atomic_path(checkpoint_path) as tmp:
             torch.save(state, tmp)
         if after_task is not None:
@@ -296,11 +299,12 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
     result = {"label": spec.label, "strategy": spec.strategy, "seed": seed, **summary,
               "accuracy_matrix": R, "random_init_accuracy": b, "accuracy_curve": metrics.accuracy_curve(R),
               "forgetting_per_task": metrics.forgetting_per_task(R), "task_seconds": seconds,
-              "memory_bytes_after_task": memory, "task_classes": [list(t.classes) for t in scenario],
+              "memory_bytes_after_task": memory, "total_memory_bytes_after_task": total,
+              "peak_total_memory_bytes": max(total), "task_classes": [list(t.classes) for t in scenario],
               "n_train_per_task": [t.n_train for t in scenario], "device": str(strategy.device)}
     rows = [{"after_task": i, **{f"acc_task_{j}": R[i, j] for j in range(T)},
              "average_seen": result["accuracy_curve"][i], "train_seconds": seconds[i],
-             "memory_bytes": memory[i]} for i in range(T)]
+             "memory_bytes": memory[i], "total_memory_bytes": total[i]} for i in range(T)]
     write_csv(run_dir / "metrics.csv", rows)
     write_json(metrics_path, result)          # last: its presence marks the run complete
     checkpoint_path.unlink(missing_ok=True)

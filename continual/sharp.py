@@ -236,6 +236,10 @@ class SHARP(Strategy):
         """Long-term kNN memory (float32 representations + unit masks), reported separately."""
         return self.ltm.memory_bytes
 
+    def total_memory_bytes(self) -> int:
+        """Replay buffer + long-term kNN memory: what an equal-memory comparison must count."""
+        return self.memory_bytes() + self.ltm_bytes()
+
     def extra_state(self) -> dict:
         return {"conns": [torch.from_numpy(c.copy()) for c in self.conns],
                 "states": [torch.from_numpy(s.copy()) for s in self.states],

@@ -97,7 +97,7 @@ def test_run_folder_contents(tmp_path):
     assert record["run_config"]["options"] == {} and record["run_config"]["memory_size"] == 20
     metrics = read_json(run / "metrics.json")
     assert np.array(metrics["accuracy_matrix"]).shape == (2, 2)
-    assert metrics["peak_memory_bytes"] == 20 * 8 * 4 + 20
+    assert metrics["peak_memory_bytes"] == metrics["peak_total_memory_bytes"] == 20 * 8 * 4 + 20
     assert len(metrics["random_init_accuracy"]) == 2
     csv = (run / "metrics.csv").read_text().splitlines()
     assert csv[0].startswith("after_task,acc_task_0,acc_task_1,average_seen") and len(csv) == 3

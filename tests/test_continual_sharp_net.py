@@ -186,6 +186,10 @@ def test_plugged_into_the_runner_with_resume(tmp_path):
     assert sharp["strategy"] == "sharp" and np.all(np.array(sharp["random_init_accuracy"]) == 0)
     assert sharp["average_accuracy"] > 0.7       # separable blobs; chance 0.25
     assert sharp["memory_bytes_after_task"][-1] > 0
+    # total memory = replay buffer + long-term kNN memory (float32 representations + unit masks)
+    ltm = sharp["total_memory_bytes_after_task"][-1] - sharp["memory_bytes_after_task"][-1]
+    n_classes = len({c for t in sharp["task_classes"] for c in t})
+    assert ltm > 0 and ltm % n_classes == 0 and sharp["peak_total_memory_bytes"] >= sharp["peak_memory_bytes"] + ltm
 
 
 def test_runner_config_of_the_comparison_is_valid(mnist_dir):

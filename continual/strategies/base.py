@@ -245,6 +245,10 @@ class Strategy:
         """Bytes of stored replay data (inputs, activations, labels); 0 without replay."""
         return 0
 
+    def total_memory_bytes(self) -> int:
+        """Replay data plus any other sample memory used to predict (kNN, prototypes); model-sized state excluded."""
+        return self.memory_bytes()
+
     def extra_state(self) -> dict:
         """Method-specific state for checkpoints: tensors, numbers, strings, lists, dicts only."""
         return {}

@@ -1,0 +1,123 @@
+"""SHARP against the best replay method at equal total memory: one table and one accuracy-vs-bytes plot.
+
+Reads the runner folders written by
+
+    evlearn bench run benchmarks/configs/sharp_memory_<data>.toml --out benchmarks/results/sharp_memory/<data> --threads 1
+
+for <data> in split_mnist, split_mnist_blurry, split_nmnist_frames, split_nmnist_feast
+(SHARP at 4 memory sizes, the best method of the Split-MNIST table and ER at 4
+sizes each, 3 seeds), and writes ``benchmarks/results/sharp_memory/summary.{md,csv,json}``
+and ``accuracy_vs_memory.png``. "Total memory" is each run's
+``peak_total_memory_bytes``: the replay data plus any kNN/prototype memory (SHARP's
+long-term kNN memory), in bytes as stored. For each SHARP size the comparison
+takes each other method's largest size that does not use more bytes.
+
+    python benchmarks/sharp_memory_study.py [--root benchmarks/results/sharp_memory]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from evlearn.io import read_json, run_record, save_figure, write_csv, write_json, write_text
+
+DATASETS = {"split_mnist": "Split-MNIST", "split_mnist_blurry": "blurry Split-MNIST (10 %)",
+            "split_nmnist_frames": "Split-N-MNIST, count frames", "split_nmnist_feast": "Split-N-MNIST, FEAST features"}
+
+
+def collect(folder: Path) -> list[dict]:
+    """One row per label: method, mean/std accuracy and total bytes over seeds, seconds per task."""
+    runs = {}
+    for path in sorted(folder.glob("*/seed_*/metrics.json")):
+        m = read_json(path)
+        runs.setdefault(m["label"], []).append(m)
+    rows = []
+    for label, ms in runs.items():
+        acc = np.array([m["average_accuracy"] for m in ms])
+        total = np.array([m.get("peak_total_memory_bytes", m["peak_memory_bytes"]) for m in ms])
+        rows.append({"label": label, "method": ms[0]["strategy"], "n_seeds": len(ms),
+                     "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std(ddof=1)) if len(ms) > 1 else 0.0,
+                     "total_bytes": int(total.max()), "replay_bytes": int(max(m["peak_memory_bytes"] for m in ms)),
+                     "seconds_per_task": float(np.mean([np.mean(m["task_seconds"]) for m in ms]))})
+    er = [r["seconds_per_task"] for r in rows if r["method"] == "er"]
+    for r in rows:
+        r["time_per_task_vs_er"] = r["seconds_per_task"] / float(np.mean(er)) if er else float("nan")
+    return sorted(rows, key=lambda r: (r["method"] != "sharp", r["method"], r["total_bytes"]))
+
+
+def equal_memory(rows: list[dict]) -> list[dict]:
+    """For each SHARP size, each other method's best-accuracy size with total bytes <= SHARP's."""
+    out = []
+    for s in (r for r in rows if r["method"] == "sharp"):
+        for method in sorted({r["method"] for r in rows} - {"sharp"}):
+            fits = [r for r in rows if r["method"] == method and r["total_bytes"] <= s["total_bytes"]]
+            if not fits:
+                continue
+            b = max(fits, key=lambda r: r["total_bytes"])
+            out.append({"sharp": s["label"], "sharp_bytes": s["total_bytes"], "sharp_accuracy": s["accuracy_mean"],
+                        "sharp_std": s["accuracy_std"], "other": b["label"], "other_bytes": b["total_bytes"],
+                        "other_accuracy": b["accuracy_mean"], "other_std": b["accuracy_std"],
+                        "difference": s["accuracy_mean"] - b["accuracy_mean"]})
+    return out
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(results), figsize=(4.2 * len(results), 3.8), squeeze=False)
+    for ax, (name, rows) in zip(axes[0], results.items()):
+        for method in dict.fromkeys(r["method"] for r in rows):
+            rs = sorted((r for r in rows if r["method"] == method), key=lambda r: r["total_bytes"])
+            ax.errorbar([r["total_bytes"] for r in rs], [r["accuracy_mean"] for r in rs],
+                        yerr=[r["accuracy_std"] for r in rs], marker="o", capsize=3, label=method)
+        ax.set_xscale("log")
+        ax.set_title(DATASETS.get(name, name), fontsize=9)
+        ax.set_xlabel("total memory (bytes, log): replay + kNN")
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel("final average accuracy (3 seeds)")
+    axes[0][0].legend(fontsize=8)
+    fig.tight_layout()
+    save_figure(fig, path, dpi=90)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default="benchmarks/results/sharp_memory")
+    args = parser.parse_args(argv)
+    root = Path(args.root)
+    results = {name: collect(root / name) for name in DATASETS if (root / name).is_dir()}
+    if not results:
+        print(f"no result folders under {root}; run the configs first (see --help)", file=sys.stderr)
+        return 2
+    comparisons = {name: equal_memory(rows) for name, rows in results.items()}
+    lines = ["# SHARP vs replay methods at equal total memory", "",
+             "Total memory = replay data + kNN/prototype memory, bytes as stored (peak over tasks). "
+             "Accuracy: final average accuracy, mean ± std over 3 seeds. Time per task relative to ER "
+             "(mean over ER's sizes) in the same run.", ""]
+    for name, rows in results.items():
+        lines += [f"## {DATASETS[name]}", "", "| run | method | total bytes | replay bytes | accuracy | time/task vs ER |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {r['label']} | {r['method']} | {r['total_bytes']:,} | {r['replay_bytes']:,} | "
+                  f"{r['accuracy_mean']:.3f} ± {r['accuracy_std']:.3f} | {r['time_per_task_vs_er']:.1f} |" for r in rows]
+        lines += ["", "At equal memory (the other method's largest size within SHARP's bytes):", "",
+                  "| SHARP | bytes | accuracy | vs | bytes | accuracy | SHARP − other |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {c['sharp']} | {c['sharp_bytes']:,} | {c['sharp_accuracy']:.3f} ± {c['sharp_std']:.3f} | "
+                  f"{c['other']} | {c['other_bytes']:,} | {c['other_accuracy']:.3f} ± {c['other_std']:.3f} | "
+                  f"{c['difference']:+.3f} |" for c in comparisons[name]]
+        lines.append("")
+    lines.append("![accuracy vs memory](accuracy_vs_memory.png)")
+    write_text(root / "summary.md", "\n".join(lines) + "\n")
+    write_csv(root / "summary.csv", [{"data": name, **r} for name, rows in results.items() for r in rows])
+    write_json(root / "summary.json", run_record(None, None, script="benchmarks/sharp_memory_study.py",
+                                                 results=results, equal_memory=comparisons))
+    plot(results, root / "accuracy_vs_memory.png")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
