@@ -8,7 +8,8 @@ import numpy as np
 from evlearn.io import read_json, save_figure, write_csv, write_json, write_text
 
 COLUMNS = (("average_accuracy", "avg acc", 3), ("average_forgetting", "forgetting", 3), ("bwt", "BWT", 3),
-           ("fwt", "FWT", 3), ("train_seconds", "train s", 1), ("peak_memory_bytes", "peak replay bytes", 0))
+           ("fwt", "FWT", 3), ("train_seconds", "train s", 1), ("time_vs_er", "time vs ER", 2),
+           ("peak_memory_bytes", "peak replay bytes", 0), ("peak_total_memory_bytes", "peak total bytes", 0))
 
 
 def collect_runs(folder) -> dict[str, list[dict]]:
@@ -31,8 +32,12 @@ def collect_runs(folder) -> dict[str, list[dict]]:
 
 
 def summarize_runs(runs: dict[str, list[dict]]) -> list[dict]:
+    """Mean ± std per label; ``time_vs_er``: training time over that of the folder's ER runs (same run)."""
+    er = [r["train_seconds"] for results in runs.values() for r in results if r["strategy"] == "er"]
     rows = []
     for label, results in runs.items():
+        if er:
+            results = [{**r, "time_vs_er": r["train_seconds"] / float(np.mean(er))} for r in results]
         row = {"label": label, "strategy": results[0]["strategy"], "seeds": len(results)}
         for key, _, _ in COLUMNS:
             values = np.array([r[key] for r in results if r.get(key) is not None], dtype=float)
@@ -141,7 +146,9 @@ def write_report(folder) -> dict:
         "",
         "Mean ± sample std over seeds. avg acc: mean accuracy over all tasks after the last task; "
         "forgetting: Chaudhry et al. 2018; BWT/FWT: Lopez-Paz & Ranzato 2017 (FWT against the "
-        "randomly initialised model); peak replay bytes: largest replay buffer (inputs + labels).",
+        "randomly initialised model); time vs ER: training time over the mean of the ER runs in this folder; "
+        "peak replay bytes: largest replay buffer (inputs, stored logits, labels); peak total bytes: "
+        "replay + any kNN/prototype memory (SHARP's long-term memory).",
         "",
         markdown_table(rows),
         "",

@@ -27,7 +27,8 @@ class GDumb(Strategy):
     ``clip``. Defaults from the authors' code: 256 epochs, max_lr 0.05, min_lr
     0.0005, weight decay 1e-6, clip 10; ``batch_size`` comes from [train]. Not
     implemented: CutMix (the authors use it on CIFAR/ImageNet). The shared
-    ``epochs``, ``lr`` and ``optimizer`` options do not apply and are refused.
+    ``epochs``, ``lr``, ``optimizer``, ``momentum`` and ``weight_decay`` options
+    are not used: the schedule above replaces them.
     """
 
     paper = ("Prabhu, Torr, Dokania 2020, GDumb: A Simple Approach that Questions Our Progress in Continual "
