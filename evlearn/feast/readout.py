@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
 from sklearn.base import ClassifierMixin, clone
 
 from evlearn.base import StreamEstimator, check_fitted
@@ -95,8 +94,6 @@ def cross_val_predict(model, X, y, *, n_folds: int = 5, seed: int = 0, progress:
     streams; ``model`` any scikit-learn style classifier, e.g. ``FEASTClassifier``
     (which learns its features on the training folds only) or ``LogisticRegression``.
     """
-    from sklearn.base import clone
-
     from evlearn.progress import progress_bar
 
     y = np.asarray(y)
