@@ -68,6 +68,23 @@ def add_count(counts: dict, key: str, n: int) -> None:
         counts[key] = counts.get(key, 0) + int(n)
 
 
+def read_blocks(path, offset: int, dtype, block_bytes: int = 64 << 20):
+    """Yield the file from ``offset`` as arrays of ``dtype``, ``block_bytes`` at a time.
+
+    Plain reads, not a memory map: mapped pages would count in the process's resident
+    memory and grow with the file.
+    """
+    dtype = np.dtype(dtype)
+    count = max(block_bytes // dtype.itemsize, 1)
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        while True:
+            block = np.fromfile(handle, dtype=dtype, count=count)
+            if not block.size:
+                return
+            yield block
+
+
 def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, skipped: dict[int, str]) -> dict:
     """Check the 4-bit type (top nibble) of every word of a Prophesee EVT file, 64 MB at a time.
 
@@ -75,13 +92,12 @@ def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, ski
     offset, before a decoder sees it; returns the counts of the ``skipped`` types
     (triggers, "other" words), which the decoders drop silently.
     """
-    words = np.memmap(path, dtype=word_dtype, mode="r", offset=offset) if Path(path).stat().st_size > offset else np.empty(0, word_dtype)
     counts: dict = {}
     allowed = np.zeros(16, dtype=bool)
     allowed[list(valid)] = True
-    step = (64 << 20) // words.itemsize
-    for start in range(0, words.size, step):
-        kinds = words[start:start + step] >> shift
+    start = 0
+    for words in read_blocks(path, offset, word_dtype):
+        kinds = words >> shift
         histogram = np.bincount(kinds, minlength=16)
         if histogram[~allowed].any():
             i = start + int(np.flatnonzero(~allowed[kinds])[0])
@@ -89,5 +105,5 @@ def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, ski
                              f"at byte offset {offset + i * words.itemsize}")
         for code, name in skipped.items():
             add_count(counts, name, histogram[code])
-    del words
+        start += words.size
     return counts

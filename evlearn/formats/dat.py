@@ -8,12 +8,10 @@ decoding, with the byte offset; a step back by more than 2**31 us is the 32-bit 
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from evlearn.formats import prophesee_header
-from evlearn.formats.base import check_file, fail
+from evlearn.formats.base import check_file, fail, read_blocks
 from evlearn.formats.evt2 import open_words
 
 NAME = "dat"
@@ -48,22 +46,18 @@ def check_time_order(path, offset: int) -> dict:
     A 32-bit timestamp wraps after 71.6 minutes: a step back by more than 2**31 us is that
     wrap (expelliarmus adds 2**32), a smaller one is corrupt data.
     """
-    size = Path(path).stat().st_size
-    if size <= offset:
-        return {}
-    t = np.memmap(path, dtype="<u4", mode="r", offset=offset)[::2]
-    step = 8 << 20
+    done = 0
     last = None
-    for start in range(0, t.size, step):
-        block = t[start:start + step].astype(np.int64)
-        prev = np.concatenate(([last], block[:-1])) if last is not None else block[:-1]
-        here = block if last is not None else block[1:]
-        back = (here < prev) & (prev - here < 1 << 31)
+    for records in read_blocks(path, offset, [("t", "<u4"), ("w", "<u4")]):
+        t = records["t"].astype(np.int64)
+        prev = np.concatenate(([t[0] if last is None else last], t[:-1]))
+        back = (t < prev) & (prev - t < 1 << 31)
         if back.any():
-            i = int(np.flatnonzero(back)[0]) + (start if last is not None else start + 1)
-            raise fail(path, f"timestamps must be non-decreasing; event {i} has t={int(t[i])} after "
-                             f"t={int(t[i - 1])} (byte offset {offset + RECORD_BYTES * i})")
-        last = int(block[-1])
+            i = int(np.flatnonzero(back)[0])
+            raise fail(path, f"timestamps must be non-decreasing; event {done + i} has t={int(t[i])} after "
+                             f"t={int(prev[i])} (byte offset {offset + RECORD_BYTES * (done + i)})")
+        last = int(t[-1])
+        done += t.size
     return {}
 
 

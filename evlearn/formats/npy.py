@@ -1,7 +1,7 @@
 """evlearn's own ``.npy`` event arrays: a NumPy file holding a 1-D structured array
 with fields x, y, t, p (any integer dtypes; extra fields are ignored).
 
-Read through a memory map, one chunk at a time; written as EVENT_DTYPE records, one
+Read one chunk at a time (the header through NumPy's memory map, the records with plain reads); written as EVENT_DTYPE records, one
 chunk at a time, with a header whose length is fixed first and its shape filled in at
 the end (so writing streams too).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from evlearn.events import EVENT_DTYPE, EVENT_FIELDS
-from evlearn.formats.base import DECODE_CHUNK, Source, check_file, fail, to_events
+from evlearn.formats.base import DECODE_CHUNK, Source, check_file, fail, read_blocks, to_events
 
 NAME = "npy"
 EXTENSIONS = (".npy",)
@@ -39,9 +39,11 @@ def open_source(path) -> Source:
         raise fail(path, f"field(s) {fractional} must have an integer dtype; found {array.dtype}")
     offset = array.offset if isinstance(array, np.memmap) else 0
 
+    dtype = array.dtype
+    del array  # read with plain reads: mapped pages would count as resident memory
+
     def chunks():
-        for start in range(0, array.shape[0], DECODE_CHUNK):
-            part = array[start:start + DECODE_CHUNK]
+        for part in read_blocks(path, offset, dtype, DECODE_CHUNK * dtype.itemsize):
             yield to_events(part["x"], part["y"], part["t"], part["p"])
 
     return Source(path, NAME, None, chunks, offset)
