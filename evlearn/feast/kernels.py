@@ -56,7 +56,16 @@ def _rebase(surf, factor):
         flat[i] = v if v > TINY else 0.0
 
 
-@njit(cache=True)
+UNSET = -1  # t_ref of a stream that has seen no event yet (timestamps are >= 0)
+
+
+def empty_memory(mode, n_channels, height, width, radius) -> tuple[np.ndarray, np.ndarray]:
+    """The state a stream carries: the padded decay-factor memory and ``[t_ref]``."""
+    n_surfaces = 1 if mode == MERGE else n_channels
+    return (np.zeros((n_surfaces, height + 2 * radius, width + 2 * radius), dtype=np.float64),
+            np.array([UNSET], dtype=np.int64))
+
+
 def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, height, n_channels,
                  learn, use_threshold, eta, delta_i, delta_e):
     """Run a FEAST layer over one stream; return the winner per event (-1: no match).
@@ -64,7 +73,17 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
     ``weights_t`` (groups, D, K) and ``thresholds`` (groups, K) are updated in
     place when ``learn`` is true. Time-surface memory starts empty for each call.
     """
-    n_surfaces = 1 if mode == MERGE else n_channels
+    surf, state = empty_memory(mode, n_channels, height, width, radius)
+    return feast_chunk_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, height, n_channels,
+                              learn, use_threshold, eta, delta_i, delta_e, surf, state)
+
+
+@njit(cache=True)
+def feast_chunk_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, height, n_channels,
+                       learn, use_threshold, eta, delta_i, delta_e, surf, state):
+    """``feast_kernel`` on one chunk of a stream: the memory ``surf`` and ``state[0]`` (t_ref)
+    come from the previous chunk and are updated in place, so chunks give the same winners
+    as the whole stream."""
     side = 2 * radius + 1
     area = side * side
     n_ctx = weights_t.shape[1]
@@ -72,13 +91,14 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
     # Decay factors are stored as exp((t_last - t_ref) / tau): the context is scaled to unit
     # length, so the common factor exp(-(t - t_ref) / tau) cancels and each event costs one
     # exp instead of one per neighbour. t_ref moves forward before the stored values overflow.
-    surf = np.zeros((n_surfaces, height + 2 * radius, width + 2 * radius), dtype=np.float64)
     winners = np.empty(x.shape[0], dtype=np.int64)
     index = np.empty(n_ctx, dtype=np.int64)
     value = np.empty(n_ctx, dtype=np.float64)
     acc = np.empty(n_neurons, dtype=np.float64)
     inv_tau = 1.0 / tau
-    t_ref = t[0] if x.shape[0] else 0
+    if state[0] == UNSET and x.shape[0]:
+        state[0] = t[0]
+    t_ref = state[0]
     for e in range(x.shape[0]):
         px = x[e] + radius
         py = y[e] + radius
@@ -143,6 +163,7 @@ def feast_kernel(x, y, t, p, weights_t, thresholds, radius, tau, mode, width, he
                 for j in range(n_ctx):
                     weights_t[group, j, best] *= inv
                 thresholds[group, best] += delta_i
+    state[0] = t_ref
     return winners
 
 

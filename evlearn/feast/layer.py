@@ -14,7 +14,7 @@ import numpy as np
 from evlearn.base import StreamEstimator, accepts_renamed, check_fitted
 from evlearn.deprecation import Renamed
 from evlearn.events import NMNIST_SENSOR
-from evlearn.feast.kernels import MODES, feast_kernel, feast_reference, layout
+from evlearn.feast.kernels import MODES, feast_chunk_kernel, feast_kernel, feast_reference, layout
 from evlearn.progress import progress_bar
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
@@ -132,7 +132,8 @@ class FEAST(StreamEstimator):
         return size, groups, n_ctx
 
     # the event loop ------------------------------------------------------------------
-    def _run(self, events, *, learn: bool, use_threshold: bool, reference: bool = False, name="events"):
+    def _run(self, events, *, learn: bool, use_threshold: bool, reference: bool = False, name="events",
+             memory=None):
         size, groups, n_ctx = self._check_fitted()
         ev = validate_events(events, size, name=name)
         K = self.n_neurons
@@ -145,7 +146,10 @@ class FEAST(StreamEstimator):
             winners = feast_reference(*args, weights, thresholds, *common)
         else:
             weights_t = np.ascontiguousarray(weights.transpose(0, 2, 1))
-            winners = feast_kernel(*args, weights_t, thresholds, *common)
+            if memory is None:  # a whole stream: time-surface memory starts empty
+                winners = feast_kernel(*args, weights_t, thresholds, *common)
+            else:  # one chunk of a stream (FEAST.stream): the memory carries over
+                winners = feast_chunk_kernel(*args, weights_t, thresholds, *common, *memory)
             if learn:
                 weights[...] = weights_t.transpose(0, 2, 1)
         if groups > 1:  # population g's neuron k is output channel g*K + k
@@ -196,11 +200,22 @@ class FEAST(StreamEstimator):
         With ``inference="threshold"`` events no neuron matches are dropped.
         Weights and thresholds are not changed.
         """
+        return self._transform(stream, reference=reference)
+
+    def _transform(self, stream, *, reference: bool = False, memory=None, name="events") -> np.ndarray:
         use_threshold = self.inference == "threshold"
-        ev, winners = self._run(stream, learn=False, use_threshold=use_threshold, reference=reference)
+        ev, winners = self._run(stream, learn=False, use_threshold=use_threshold, reference=reference,
+                                memory=memory, name=name)
         out = ev.copy()
         out["p"] = winners
         return out[winners >= 0] if use_threshold else out
+
+    def stream(self):
+        """A :class:`~evlearn.feast.streaming.FEASTStream`: ``transform`` chunk by chunk, carrying
+        the time-surface memory across chunks (same output as ``transform`` on the whole stream)."""
+        from evlearn.feast.streaming import FEASTStream
+
+        return FEASTStream(self)
 
     def fit_transform(self, streams, y=None, **kwargs) -> list[np.ndarray]:
         self.fit(streams, **kwargs)

@@ -106,6 +106,13 @@ class FEASTNetwork(StreamEstimator):
             current = layer.transform(current)
         return current
 
+    def stream(self):
+        """Chunk-by-chunk ``transform``: each layer's FEASTStream feeds the next."""
+        from evlearn.feast.streaming import FEASTStream
+
+        self._check_fitted()
+        return FEASTStream(*self.layers_)
+
     def transform_all(self, stream) -> list[np.ndarray]:
         """Output events of every layer, bottom first."""
         self._check_fitted()

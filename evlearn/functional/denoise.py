@@ -20,9 +20,14 @@ _NEVER = np.iinfo(np.int64).min
 _NEIGHBOURS = ((-1, 0), (1, 0), (0, -1), (0, 1))
 
 
+def empty_memory(width, height) -> np.ndarray:
+    """Last-event time per pixel, (H, W) int64, before any event: the state a stream carries."""
+    return np.full((height, width), _NEVER, dtype=np.int64)
+
+
 @njit(cache=True)
-def _denoise_kernel(x, y, t, width, height, filter_time):
-    last = np.full((height, width), _NEVER, dtype=np.int64)
+def _denoise_kernel(x, y, t, width, height, filter_time, last):
+    # ``last`` (H, W) is updated in place, so a stream cut in chunks carries it across.
     keep = np.zeros(x.shape[0], dtype=np.bool_)
     for i in range(x.shape[0]):
         xi, yi, ti = x[i], y[i], t[i]
@@ -77,5 +82,6 @@ def denoise(events, sensor_size, filter_time_us) -> np.ndarray:
     (``sensor_size=None``: the extent of the events; neighbours outside it never fire)."""
     ev, size = events_on_sensor(events, sensor_size)
     check_number(filter_time_us, "filter_time_us", low=0)
-    keep = _denoise_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(filter_time_us))
+    keep = _denoise_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(filter_time_us),
+                           empty_memory(size.width, size.height))
     return ev[keep]

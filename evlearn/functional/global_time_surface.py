@@ -21,28 +21,33 @@ from numba import njit
 
 # Stored factors exp((T - base) / tau) are rebased as in the local kernel (see there why).
 from evlearn.deprecation import renamed_kwargs
-from evlearn.functional.local_time_surface import _REBASE_TAUS, _rescale
+from evlearn.functional.local_time_surface import _REBASE_TAUS, UNSET, _rescale, empty_factors
 from evlearn.functional.slicing import count_slices, slice_bounds
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
 
 @njit(cache=True)
-def _global_time_surfaces_kernel(x, y, t, p, n_slices, start, dt, stride, tau, out):
+def _global_time_surfaces_kernel(x, y, t, p, k_first, start, dt, stride, tau, out, factor, state, consume_rest):
     # Slices as tonic's SliceByTime: slice k holds the events with t < k * stride + start + dt
     # (np.searchsorted's rule, same float operations), the surface is taken at
     # (k + 1) * dt + start. Values: exp(-(now - T) / tau) = exp((T - base) / tau) *
     # exp(-(now - base) / tau): one exp per event and one per slice, then one
     # multiplication per pixel over flat, contiguous rows (tonic: one exp per pixel and slice).
-    n_pol, height, width = out.shape[1], out.shape[2], out.shape[3]
+    # Fills slices k_first .. k_first + len(out) - 1. ``factor`` and ``state[0]`` (the base)
+    # are updated in place; with ``consume_rest`` the events after the last filled slice
+    # enter the memory too, so a stream cut in chunks carries its state across calls.
+    n_slices, n_pol, height, width = out.shape[0], out.shape[1], out.shape[2], out.shape[3]
     size = n_pol * height * width
     rows = out.reshape(n_slices, size)
-    factor = np.zeros(size)  # exp((T - base) / tau); 0 where no event yet
-    base = t[0] if t.shape[0] else 0
+    if state[0] == UNSET and t.shape[0]:
+        state[0] = t[0]
+    base = state[0]
     limit = base + _REBASE_TAUS * tau
     j = 0
-    for k in range(n_slices):
-        window_end = (k * stride + start) + dt
-        while j < t.shape[0] and t[j] < window_end:
+    for s in range(n_slices + 1):
+        window_end = ((k_first + s) * stride + start) + dt
+        last = s == n_slices
+        while j < t.shape[0] and ((not last and t[j] < window_end) or (last and consume_rest)):
             tj = t[j]
             if tj > limit:
                 _rescale(factor, np.exp(-(tj - base) / tau))
@@ -50,10 +55,13 @@ def _global_time_surfaces_kernel(x, y, t, p, n_slices, start, dt, stride, tau, o
                 limit = base + _REBASE_TAUS * tau
             factor[(p[j] * height + y[j]) * width + x[j]] = np.exp((tj - base) / tau)
             j += 1
-        decay = np.exp(-(((k + 1) * dt + start) - base) / tau)
-        row = rows[k]
+        if last:
+            break
+        decay = np.exp(-(((k_first + s + 1) * dt + start) - base) / tau)
+        row = rows[s]
         for q in range(size):
             row[q] = factor[q] * decay
+    state[0] = base
     return out
 
 
@@ -103,5 +111,6 @@ def global_time_surfaces(events, sensor_size, dt_us, tau_us, overlap=0,
     t = ev["t"]
     n_slices = count_slices(t[-1] - t[0], dt_us, overlap, include_incomplete)
     out = np.empty((n_slices, *shape))  # the kernel fills every entry
-    return _global_time_surfaces_kernel(ev["x"], ev["y"], t, ev["p"], n_slices, float(t[0]), float(dt_us),
-                                        float(dt_us - overlap), float(tau_us), out)
+    factor, state = empty_factors(1, size.polarities * size.height, size.width, 0)
+    return _global_time_surfaces_kernel(ev["x"], ev["y"], t, ev["p"], 0, float(t[0]), float(dt_us),
+                                        float(dt_us - overlap), float(tau_us), out, factor, state, False)

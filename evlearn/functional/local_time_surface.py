@@ -37,16 +37,28 @@ def _rescale(values, scale):
         values[q] *= scale
 
 
+UNSET = -1  # the time base of a stream that has seen no event yet (timestamps are >= 0)
+
+
+def empty_factors(n_channels, height, width, radius) -> tuple[np.ndarray, np.ndarray]:
+    """The state a stream carries: stored factors (0 where no event yet) and its time base."""
+    padded = n_channels * (height + 2 * radius) * (width + 2 * radius)
+    return np.zeros(padded), np.array([UNSET], dtype=np.int64)
+
+
 @njit(cache=True)
-def _local_time_surfaces_kernel(x, y, t, channel, n_channels, height, width, radius, tau, out):
+def _local_time_surfaces_kernel(x, y, t, channel, n_channels, height, width, radius, tau, out, factor, state):
     # exp((T - t_i) / tau) = exp((T - base) / tau) * exp(-(t_i - base) / tau): one exp per
     # event, then one multiplication per patch entry, copied row by row between contiguous
     # slices of flat arrays (2-4x faster than indexing the 3-D/4-D arrays entry by entry).
+    # ``factor`` (padded, flat) and ``state[0]`` (the base) are updated in place, so a
+    # stream cut in chunks carries them across and gives the same numbers as one call.
     side = 2 * radius + 1
     padded_height, padded_width = height + 2 * radius, width + 2 * radius
-    factor = np.zeros(n_channels * padded_height * padded_width)  # 0 where no event yet
     rows = out.reshape(out.shape[0], n_channels * side * side)
-    base = t[0] if x.shape[0] else 0
+    if state[0] == UNSET and x.shape[0]:
+        state[0] = t[0]
+    base = state[0]
     limit = base + _REBASE_TAUS * tau
     centre = radius * side + radius
     for i in range(x.shape[0]):
@@ -68,6 +80,7 @@ def _local_time_surfaces_kernel(x, y, t, channel, n_channels, height, width, rad
                     target[dx] = source[dx] * decay
                 q += side
         row[ci * side * side + centre] = 1.0  # exactly 1, not 1 -/+ an ulp
+    state[0] = base
     return out
 
 
@@ -109,5 +122,6 @@ def local_time_surfaces(events, sensor_size, radius, tau_us, merge_polarities: b
     channel = np.zeros_like(ev["p"]) if merge_polarities else ev["p"]
     side = 2 * radius + 1
     out = np.empty((ev.size, n_channels, side, side), dtype=dtype)  # the kernel fills every entry
+    factor, state = empty_factors(n_channels, size.height, size.width, int(radius))
     return _local_time_surfaces_kernel(ev["x"], ev["y"], ev["t"], channel, n_channels,
-                                       size.height, size.width, int(radius), float(tau_us), out)
+                                       size.height, size.width, int(radius), float(tau_us), out, factor, state)

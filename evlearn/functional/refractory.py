@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from evlearn.functional.denoise import _NEVER, empty_memory
 from evlearn.validation import check_number, events_on_sensor
-
-_NEVER = np.iinfo(np.int64).min
 
 
 @njit(cache=True)
-def _refractory_kernel(x, y, t, width, height, refractory_us):
-    last = np.full((height, width), _NEVER, dtype=np.int64)
+def _refractory_kernel(x, y, t, width, height, refractory_us, last):
+    # ``last`` (H, W) is updated in place, so a stream cut in chunks carries it across.
     keep = np.zeros(x.shape[0], dtype=np.bool_)
     for i in range(x.shape[0]):
         previous = last[y[i], x[i]]
@@ -46,5 +45,6 @@ def refractory_period(events, sensor_size, refractory_us) -> np.ndarray:
     (``sensor_size=None``: the extent of the events)."""
     ev, size = events_on_sensor(events, sensor_size)
     check_number(refractory_us, "refractory_us", low=0)
-    keep = _refractory_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(refractory_us))
+    keep = _refractory_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(refractory_us),
+                              empty_memory(size.width, size.height))
     return ev[keep]
