@@ -85,25 +85,31 @@ def read_blocks(path, offset: int, dtype, block_bytes: int = 64 << 20):
             yield block
 
 
-def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, skipped: dict[int, str]) -> dict:
-    """Check the 4-bit type (top nibble) of every word of a Prophesee EVT file, 64 MB at a time.
+def check_words(path, words, first: int, offset: int, shift: int, valid: tuple, skipped: dict[int, str],
+                counts: dict) -> None:
+    """Check the 4-bit type (top nibble) of a block of words of a Prophesee EVT file.
 
     Raises ValueError at the first word of an unknown type (corrupt data), with its byte
-    offset, before a decoder sees it; returns the counts of the ``skipped`` types
-    (triggers, "other" words), which the decoders drop silently.
+    offset (``first``: the block's first word index); adds the counts of the ``skipped``
+    types (triggers, "other" words), which decoders drop, to ``counts``.
     """
-    counts: dict = {}
+    kinds = words >> shift
+    histogram = np.bincount(kinds, minlength=16)
     allowed = np.zeros(16, dtype=bool)
     allowed[list(valid)] = True
-    start = 0
+    if histogram[~allowed].any():
+        i = int(np.flatnonzero(~allowed[kinds])[0])
+        raise fail(path, f"corrupt data: word of unknown type 0x{int(kinds[i]):x} "
+                         f"at byte offset {offset + (first + i) * words.itemsize}")
+    for code, name in skipped.items():
+        add_count(counts, name, histogram[code])
+
+
+def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, skipped: dict[int, str]) -> dict:
+    """``check_words`` over a whole file, 64 MB at a time, before a decoder sees it; the counts."""
+    counts: dict = {}
+    first = 0
     for words in read_blocks(path, offset, word_dtype):
-        kinds = words >> shift
-        histogram = np.bincount(kinds, minlength=16)
-        if histogram[~allowed].any():
-            i = start + int(np.flatnonzero(~allowed[kinds])[0])
-            raise fail(path, f"corrupt data: word of unknown type 0x{int(kinds[i - start]):x} "
-                             f"at byte offset {offset + i * words.itemsize}")
-        for code, name in skipped.items():
-            add_count(counts, name, histogram[code])
-        start += words.size
+        check_words(path, words, first, offset, shift, valid, skipped, counts)
+        first += words.size
     return counts

@@ -1,22 +1,27 @@
 """Prophesee EVT 3.0 (``.raw``): a ``%`` text header, then little-endian 16-bit words.
 
-Read and written with faery (Rust, streaming). expelliarmus is not used here: on the
-shared Gen4.1 sample it takes a TIME_LOW word that steps back by a few microseconds
-for a wrap-around and shifts every later event by 4096 us (docs/formats.md).
-Word types (top 4 bits) skipped and counted: 0xA EXT_TRIGGER, 0xE OTHERS; words of
+Written with faery (Rust, streaming); read with evlearn's own numba decoder
+(``evt3_kernel``), because neither library reads long files right (docs/formats.md):
+faery stops the clock at the first 24-bit wrap-around of the time (16.8 s into a
+recording), and expelliarmus takes a TIME_LOW word that steps back by a few
+microseconds for a wrap-around and shifts every later event by 4096 us. Our decoder
+follows faery's convention otherwise, so the shared sample reads identically.
+Word types skipped and counted: 0xA EXT_TRIGGER, 0xE OTHERS; words of
 unknown types (1, 9, 0xB-0xD) are corrupt data, refused with their byte offset.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from evlearn.formats import prophesee_header
-from evlearn.formats.base import Source, fail, scan_words, to_events
+from evlearn.events import EVENT_DTYPE
+from evlearn.formats.base import DECODE_CHUNK, Source, add_count, check_words, fail, read_blocks
 
 NAME = "evt3"
 EXTENSIONS = (".raw",)
 DESCRIPTION = "Prophesee EVT 3.0"
-SKIPPED_WORDS = {0xA: "trigger", 0xE: "other"}
 VALID_WORDS = (0x0, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0xA, 0xE, 0xF)
 
 
@@ -34,13 +39,18 @@ def open_source(path) -> Source:
     source = Source(path, NAME, sensor, lambda: iter(()), header.data_offset)
 
     def chunks():
-        import faery
+        from evlearn.formats.evt3_kernel import count_events, decode_words, new_state
 
-        source.skipped.update(scan_words(path, header.data_offset, "<u2", 12, VALID_WORDS, SKIPPED_WORDS))
-        stream = faery.events_stream_from_file(path, file_type="evt", version_fallback="evt3",
-                                               dimensions_fallback=(sensor or (65535, 65535, 2))[:2])
-        for raw in stream:
-            yield to_events(raw["x"], raw["y"], raw["t"], raw["on"])
+        state = new_state()
+        first = 0
+        for words in read_blocks(path, header.data_offset, "<u2", 2 * DECODE_CHUNK):
+            check_words(path, words, first, header.data_offset, 12, VALID_WORDS, {}, source.skipped)
+            first += words.size
+            events = np.empty(count_events(words), dtype=EVENT_DTYPE)
+            decode_words(words, state, events["x"], events["y"], events["t"], events["p"])
+            yield events
+        add_count(source.skipped, "trigger", state[7])
+        add_count(source.skipped, "other", state[8])
 
     source.chunks = chunks
     return source
