@@ -73,7 +73,9 @@ def add_parser(subparsers):
     evaluate.set_defaults(func=run_evaluate)
 
     extract = commands.add_parser("extract", help="write the feature event streams of recordings",
-                                  description="Run the model's FEAST layers over a .bin file or a folder of them "
+                                  description="Run the model's FEAST layers over one event file (any format evlearn "
+                                  "reads: EVT 2.0/3.0, DAT, AEDAT 4.0, .bin, .npy; streamed, so memory stays "
+                                  "constant) or a folder of .bin recordings "
                                   "and write each output stream (x, y, t, p = feature index) as a .npy "
                                   "structured array (tonic-compatible), mirroring the input layout, and "
                                   "DIR/manifest.csv (path, events in, events out, status). A recording that "

@@ -1,9 +1,9 @@
-"""``evlearn info FILE``: what is in an event recording."""
+"""``evlearn info FILE``: what is in an event recording, read as a stream (constant memory)."""
 from __future__ import annotations
 
 import json
 
-import numpy as np
+FORMATS_HELP = "evt2, evt3 (.raw), dat, aedat4, nmnist (.bin), npy"
 
 
 def add_parser(subparsers):
@@ -11,46 +11,48 @@ def add_parser(subparsers):
 
     parser = subparsers.add_parser(
         "info",
-        help="summarise an N-MNIST .bin recording",
-        description="Read an N-MNIST (40-bit binary) recording, validate it and report event count, "
-        "duration, event rate, sensor extent and polarity balance.",
-        **with_examples("evlearn info evlearn/samples/0/00002.bin",
-                        "evlearn info recording.bin --json       one JSON object, for scripts"),
+        help="summarise an event recording (EVT 2.0/3.0, DAT, AEDAT 4.0, N-MNIST .bin, .npy)",
+        description="Read an event file chunk by chunk, validate it and report its format, event count, "
+        "sensor size (from the header, where the format has one), duration, event rate, extent, "
+        "polarity balance and the skipped non-event records (triggers, IMU samples, overflow "
+        "markers). Memory stays constant whatever the file size.",
+        **with_examples("evlearn info recording.raw",
+                        "evlearn info recording.aedat4 --json    keys: format, events, sensor, duration_us, rate_hz, ...",
+                        "evlearn info evlearn/samples/0/00002.bin",
+                        "evlearn info odd_name.dat --format evt2"),
     )
-    parser.add_argument("file", help="path to a .bin recording")
+    parser.add_argument("file", help="event file; the format comes from its header or extension")
+    parser.add_argument("--format", default=None, help=f"force the format: {FORMATS_HELP}")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar (events/s, on stderr)")
     parser.set_defaults(func=run)
 
 
-def summarise(events) -> dict:
-    """Summary statistics of an event array (pure function, used by tests)."""
-    n = int(events.size)
-    duration_us = int(events["t"][-1] - events["t"][0]) if n else 0
-    on = int(np.count_nonzero(events["p"] == 1)) if n else 0
-    return {
-        "events": n,
-        "duration_ms": duration_us / 1e3,
-        "rate_events_per_s": n / (duration_us * 1e-6) if duration_us else 0.0,
-        "x_range": [int(events["x"].min()), int(events["x"].max())] if n else None,
-        "y_range": [int(events["y"].min()), int(events["y"].max())] if n else None,
-        "on_fraction": on / n if n else None,
-    }
+def events_bar(progress: bool, desc: str):
+    """A tqdm bar counting events (events/s) on stderr; shown only on a terminal."""
+    from evlearn.progress import progress_bar
+
+    return progress_bar(None, progress, desc=desc, unit="ev", unit_scale=True, disable=None)
 
 
 def run(args) -> int:
-    from evlearn.datasets.nmnist import SENSOR_SIZE, read_nmnist
+    from evlearn.formats.summary import summarise_file
 
-    events = read_nmnist(args.file)
-    info = {"file": args.file, "sensor_size": list(SENSOR_SIZE), **summarise(events)}
+    with events_bar(not args.no_progress, "info") as bar:
+        info = summarise_file(args.file, format=args.format, progress=bar)
     if args.json:
         print(json.dumps(info))
         return 0
     print(f"{args.file}")
+    print(f"  format       {info['format']}")
     print(f"  events       {info['events']}")
-    print(f"  duration     {info['duration_ms']:.1f} ms")
-    print(f"  rate         {info['rate_events_per_s'] / 1e3:.1f} k events/s")
-    print(f"  sensor       {SENSOR_SIZE.width} x {SENSOR_SIZE.height}, {SENSOR_SIZE.polarities} polarities")
+    print(f"  duration     {info['duration_us'] / 1e3:.1f} ms")
+    print(f"  rate         {info['rate_hz'] / 1e3:.1f} k events/s")
+    sensor = info["sensor"]
+    print(f"  sensor       {f'{sensor[0]} x {sensor[1]}, {sensor[2]} polarities' if sensor else 'not in the file'}")
     if info["events"]:
         print(f"  x, y range   {info['x_range']}, {info['y_range']}")
         print(f"  polarity     {info['on_fraction']:.1%} ON / {1 - info['on_fraction']:.1%} OFF")
+    if info["skipped"]:
+        print("  skipped      " + ", ".join(f"{n} {kind}" for kind, n in info["skipped"].items()))
     return 0

@@ -12,12 +12,13 @@ import argparse
 import importlib
 import sys
 
-SUBCOMMANDS = ("info", "demo", "feast", "dendrites", "hebbian", "bench")
+SUBCOMMANDS = ("info", "convert", "demo", "feast", "dendrites", "hebbian", "bench")
 
 EPILOG = """\
 examples:
   evlearn demo                                   FEAST vs event-count frames on the shipped N-MNIST samples
-  evlearn info sample.bin --json                 event count, duration, rate, polarity balance
+  evlearn info recording.raw --json              format, events, sensor, duration, rate (any camera format)
+  evlearn convert recording.aedat4 out.raw       AEDAT 4.0 -> EVT 2.0, streaming
   evlearn feast fit --train DIR/Train --out model.npz
   evlearn feast evaluate --model model.npz --test DIR/Test --json
   evlearn dendrites prob --n 10000 --a 300 --s 24 --theta 12

@@ -7,7 +7,6 @@ atomically, and the outputs are byte for byte those of a serial run.
 """
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
@@ -37,33 +36,28 @@ def partition_size(n_items: int, n_workers: int) -> int:
     return max(1, min(MAX_PARTITION, math.ceil(n_items / (4 * n_workers))))
 
 
-def encode_npy(array) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=False)
-    return buffer.getvalue()
-
-
 def _read(path) -> np.ndarray:
     from evlearn.datasets.nmnist import read_nmnist
 
     return read_nmnist(path)
 
 
-def extract_file(features, source, target) -> dict:
-    """Write the feature stream of one recording to ``target`` (.npy); its manifest row.
+def extract_file(features, source, target, progress: bool = False) -> dict:
+    """Write the feature stream of one recording (any event file format) to ``target`` (.npy),
+    streaming it (evlearn.feast.extract); its manifest row.
 
     A recording that cannot be read or transformed gets ``status = "error: ..."``
-    and no output file.
+    and no output file. ``progress``: a bar of events/s on stderr.
     """
+    from evlearn.feast.extract import extract_stream
+    from evlearn.progress import progress_bar
+
     try:
-        events = _read(source)
-        output = features.transform(events)
+        with progress_bar(None, progress, desc="extract", unit="ev", unit_scale=True) as bar:
+            events_in, events_out = extract_stream(features, source, target, progress=bar)
     except ValueError as err:
         return {"path": str(source), "events_in": None, "events_out": None, "status": f"error: {err}"}
-    from evlearn.io import write_bytes
-
-    write_bytes(target, encode_npy(output))
-    return {"path": str(source), "events_in": int(events.size), "events_out": int(output.size), "status": "ok"}
+    return {"path": str(source), "events_in": events_in, "events_out": events_out, "status": "ok"}
 
 
 def _extract_partition(jobs, features) -> list[dict]:
@@ -76,6 +70,8 @@ def extract_files(features, jobs, *, executor=None, progress: bool = False) -> l
 
     executor = executor or Executor()
     jobs = [(Path(source).resolve(), Path(target).resolve()) for source, target in jobs]
+    if len(jobs) == 1 and executor.n_workers <= 1:  # one file, maybe huge: a bar in events/s
+        return [extract_file(features, *jobs[0], progress=progress)]
     parts = partitions(jobs, partition_size(len(jobs), executor.n_workers))
     rows = executor.map(_extract_partition, parts, shared=features, progress=progress, desc="extract")
     return [row for part in rows for row in part]

@@ -16,16 +16,17 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from evlearn.events import EVENT_DTYPE
 from evlearn.formats import aedat4, atis, dat, evt2, evt3, npy
 from evlearn.formats.base import Source, check_file, fail
-from evlearn.formats.stream import guarded, recut, validated
+from evlearn.formats.stream import guarded, join_events, recut, validated
 from evlearn.io import atomic_path
 from evlearn.validation import check_sensor_size
 
 FORMATS = {module.NAME: module for module in (evt2, evt3, dat, aedat4, atis, npy)}
+CAMERA_FORMATS = ("evt2", "evt3", "dat", "aedat4")  # their headers record a sensor size
 
-__all__ = ["FORMATS", "EventStream", "detect_format", "read_events", "stream_events", "write_events"]
+__all__ = ["FORMATS", "EventStream", "convert_file", "detect_format", "read_events", "stream_events",
+           "write_events"]
 
 _HEAD_BYTES = 4096
 _UNSUPPORTED = {b"#!AER-DAT2": "AEDAT 2.0", b"#!AER-DAT3": "AEDAT 3.1"}
@@ -113,9 +114,9 @@ def stream_events(path, *, n_events: int | None = None, duration_us: int | None 
                   format: str | None = None) -> EventStream:
     """Read ``path`` as consecutive event arrays, holding one chunk at a time in memory.
 
-    Chunks have ``n_events`` events each (default 1,048,576; the last may be shorter) or
-    span ``duration_us`` microseconds each ([t0 + k d, t0 + (k + 1) d), empty windows
-    included). Their concatenation equals ``read_events(path)``. The format comes from
+    Chunks have ``n_events`` events each (the last may be shorter), or span
+    ``duration_us`` microseconds each ([t0 + k d, t0 + (k + 1) d), empty windows
+    included), or by default are the decoder's own non-empty chunks (about 2**20 events). Their concatenation equals ``read_events(path)``. The format comes from
     the header or extension unless ``format`` is given. Errors (ValueError) name the file
     and the byte offset or event index where it went wrong.
     """
@@ -124,8 +125,7 @@ def stream_events(path, *, n_events: int | None = None, duration_us: int | None 
 
 def read_events(path, *, format: str | None = None) -> np.ndarray:
     """Read a whole event file into one validated EVENT_DTYPE array (x, y, t in us, p)."""
-    chunks = list(stream_events(path, format=format))
-    return np.concatenate(chunks) if chunks else np.empty(0, dtype=EVENT_DTYPE)
+    return join_events(list(stream_events(path, format=format)))
 
 
 def write_events(path, events, *, format: str | None = None, sensor_size=None, progress=None) -> Path:
@@ -140,11 +140,11 @@ def write_events(path, events, *, format: str | None = None, sensor_size=None, p
     if isinstance(events, np.ndarray) or not isinstance(events, Iterable):
         single = np.asarray(events)
         chunks: Iterable[np.ndarray] = [single]
-        if sensor_size is None and module.NAME in ("evt2", "evt3", "dat", "aedat4") and single.size:
+        if sensor_size is None and module.NAME in CAMERA_FORMATS and single.size:
             sensor_size = (int(single["x"].max()) + 1, int(single["y"].max()) + 1, 2)
     else:
         chunks = events
-    if sensor_size is None and module.NAME in ("evt2", "evt3", "dat", "aedat4"):
+    if sensor_size is None and module.NAME in CAMERA_FORMATS:
         raise ValueError(f"{path}: writing {module.DESCRIPTION} needs sensor_size (W, H, P)")
     size = check_sensor_size(sensor_size) if sensor_size is not None else None
     checked = validated(_as_event_chunks(chunks), "events", size)
@@ -165,3 +165,44 @@ def _reported(chunks, progress):
         yield chunk
         if progress is not None:
             progress.update(chunk.size)
+
+
+
+def event_extent(path, *, format: str | None = None) -> tuple[int, int, int]:
+    """(max x + 1, max y + 1, 2): the smallest sensor that holds a file's events (one streaming pass)."""
+    width = height = 1
+    for chunk in stream_events(path, format=format):
+        if chunk.size:
+            width = max(width, int(chunk["x"].max()) + 1)
+            height = max(height, int(chunk["y"].max()) + 1)
+    return width, height, 2
+
+
+def convert_file(source, target, *, format: str | None = None, source_format: str | None = None,
+                 sensor_size=None, zero_time: bool = False, progress=None) -> tuple[int, str]:
+    """Stream ``source`` into ``target`` (format from its extension unless ``format``), atomically.
+
+    The sensor size written to a camera format is ``sensor_size``, else the one in the
+    source's header, else the events' extent (an extra pass over the source). With
+    ``zero_time`` the first event's time is subtracted from every timestamp (AEDAT 4.0
+    times count from 1970, which EVT 2.0's 34-bit clock cannot hold).
+    Returns (events written, target format).
+    """
+    name = _module(format or format_from_extension(target)).NAME
+    stream = stream_events(source, format=source_format)
+    size = sensor_size or stream.sensor_size
+    if size is None and name in CAMERA_FORMATS:
+        size = event_extent(source, format=source_format)
+    write_events(target, _zeroed(stream) if zero_time else stream, format=name, sensor_size=size, progress=progress)
+    return stream.n_events, name
+
+
+def _zeroed(chunks):
+    origin = None
+    for chunk in chunks:
+        if origin is None and chunk.size:
+            origin = int(chunk["t"][0])
+        if chunk.size:
+            chunk = chunk.copy()
+            chunk["t"] -= origin
+        yield chunk
