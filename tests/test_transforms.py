@@ -6,6 +6,7 @@ import pytest
 
 from evlearn import transforms as T
 from evlearn.datasets.nmnist import read_nmnist
+from evlearn.datasets.samples import sample_dir
 from evlearn.events import EVENT_DTYPE, NMNIST_SENSOR, make_events
 from evlearn.functional.denoise import denoise
 from evlearn.functional.global_time_surface import global_time_surfaces
@@ -16,8 +17,9 @@ SENSOR = tuple(NMNIST_SENSOR)
 
 
 @pytest.fixture(scope="module")
-def path(nmnist_dir):
-    return sorted((nmnist_dir / "Train" / "4").glob("*.bin"))[1]
+def path():
+    """A shipped recording: these tests run in a fresh clone without ../shared/data."""
+    return sorted((sample_dir() / "4").glob("*.bin"))[1]
 
 
 @pytest.fixture(scope="module")
