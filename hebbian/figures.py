@@ -137,6 +137,12 @@ def _points(ax, rows, key, k, colour, extra=(), label_suffix=""):
                         mfc=mfc, ms=4, capsize=2)
 
 
+def _viridis(x):
+    from matplotlib import colormaps
+
+    return colormaps["viridis"](0.9 * x)
+
+
 def _legend_markers(ax, N, N_brian):
     ax.plot([], [], "ko", ms=4, label=f"numba, N={N} (mean ± s.d. over seeds)")
     ax.plot([], [], "ks", mfc="none", ms=4, label=f"Brian2, N={N_brian}")
@@ -168,9 +174,10 @@ def plot_hierarchical(rows, path, *, K, T, sampling, convention):
     ax.legend(fontsize=7)
     ax = axes[1]
     stats = _stats(rows, "numba", "d")
-    for i, d in enumerate(sorted({x for x, _ in stats})):
+    dilutions = sorted({x for x, _ in stats})
+    for i, d in enumerate(dilutions):
         ks = np.arange(1, K + 1)
-        c = COLOURS[i % len(COLOURS)]
+        c = _viridis(i / max(1, len(dilutions) - 1))
         ax.plot(ks, (1 - d) * d ** (ks - 1), ":", color=c)
         ax.errorbar(ks, [stats[(d, k)][0] for k in ks], [stats[(d, k)][1] for k in ks], fmt="o", color=c,
                     ms=4, label=f"d={d:g}")
