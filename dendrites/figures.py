@@ -90,11 +90,41 @@ def _colors(k):
     return [cmap(x) for x in np.linspace(0.0, 0.85, k)]
 
 
+class SimulationRuns:
+    """Monte Carlo points of the figures as independent tasks for an executor (plan, run, replay).
+
+    A figure built with a plan-mode ``SimulationRuns`` records each simulation
+    call (function, parameters, its own seed) instead of running it; ``run``
+    computes them all on the executor; building the figure again replays the
+    results in the same order. Seeds are fixed by the plan, so results do not
+    depend on the number of workers.
+    """
+
+    def __init__(self):
+        self.calls: list = []
+        self._results = None
+
+    def __call__(self, simulate, **kwargs):
+        if self._results is None:
+            self.calls.append((simulate, kwargs))
+            return mc.MonteCarloResult(0, kwargs["trials"], kwargs["level"], 0.0, 1.0)   # placeholder
+        return next(self._results)
+
+    def run(self, executor, progress: bool = False) -> None:
+        self._results = iter(executor.map(_simulate, self.calls, progress=progress, desc="Monte Carlo"))
+
+
+def _simulate(call):
+    simulate, kwargs = call
+    return simulate(**kwargs)
+
+
 class _Points:
     """Collect simulated points beside theory; run a simulation only where measurable."""
 
-    def __init__(self, cfg: FiguresConfig, figure: str):
+    def __init__(self, cfg: FiguresConfig, figure: str, runs: SimulationRuns | None = None):
         self.cfg, self.figure, self.rows, self.seed = cfg, figure, [], cfg.seed * 100_003 + zlib.crc32(figure.encode()) % 9973
+        self.runs = runs
 
     def measurable(self, p: float, trials=None) -> bool:
         return min(p, 1 - p) * (trials or self.cfg.trials) >= 10
@@ -103,7 +133,8 @@ class _Points:
         """Run ``simulate(**params)``; record it beside ``expected`` (the theory)."""
         self.seed += 1
         trials = trials or self.cfg.trials
-        result = simulate(**params, trials=trials, seed=self.seed % 2**32, level=self.cfg.level)
+        kwargs = dict(**params, trials=trials, seed=self.seed % 2**32, level=self.cfg.level)
+        result = simulate(**kwargs) if self.runs is None else self.runs(simulate, **kwargs)
         rate, low, high = result.rate, result.low, result.high
         if complement:
             rate, low, high = 1 - rate, 1 - high, 1 - low
@@ -117,10 +148,10 @@ class _Points:
 
 
 # ------------------------------------------------------------------ figures
-def figure_effect_of_n(cfg: FiguresConfig, progress: bool = False):
+def figure_effect_of_n(cfg: FiguresConfig, progress: bool = False, runs=None):
     """False match vs population size n for a = 64, 128, 256 and a = n/4 (s = 24, theta = 12)."""
     s, theta = 24, 12
-    pts = _Points(cfg, "effect_of_n")
+    pts = _Points(cfg, "effect_of_n", runs)
     fig, (ax,) = _new_figure()
     n_line = np.unique(np.r_[np.linspace(300, 20000, 120).astype(int), 1000])
     n_sim = [300, 400, 500, 600, 800, 1000, 1300, 1600, 2000, 3000, 4000, 6000, 9000, 14000, 20000]
@@ -149,9 +180,9 @@ def figure_effect_of_n(cfg: FiguresConfig, progress: bool = False):
     return fig, pts.rows
 
 
-def figure_effect_of_s_theta(cfg: FiguresConfig, progress: bool = False):
+def figure_effect_of_s_theta(cfg: FiguresConfig, progress: bool = False, runs=None):
     """(a) false match vs s with theta = s/2; (b) false match and noise misses vs theta, with the chooser."""
-    pts = _Points(cfg, "effect_of_s_theta")
+    pts = _Points(cfg, "effect_of_s_theta", runs)
     fig, (ax_s, ax_t) = _new_figure(2)
     s_values = list(range(2, 31, 2))
     curves = [(2000, 32), (4000, 32), (16000, 512), (16000, 4000)]
@@ -202,9 +233,9 @@ def figure_effect_of_s_theta(cfg: FiguresConfig, progress: bool = False):
     return fig, pts.rows
 
 
-def figure_noise(cfg: FiguresConfig, progress: bool = False):
+def figure_noise(cfg: FiguresConfig, progress: bool = False, runs=None):
     """Probability of missing a stored pattern vs noise (a=128, s=30, theta = 8, 12, 16)."""
-    pts = _Points(cfg, "noise")
+    pts = _Points(cfg, "noise", runs)
     fig, (ax,) = _new_figure()
     n, a, s = 2048, 128, 30
     noise_line = np.arange(0, int(0.95 * a) + 1) / a          # every possible number of replaced cells
@@ -229,9 +260,9 @@ def figure_noise(cfg: FiguresConfig, progress: bool = False):
     return fig, pts.rows
 
 
-def figure_union(cfg: FiguresConfig, progress: bool = False):
+def figure_union(cfg: FiguresConfig, progress: bool = False, runs=None):
     """Union property: false match of one segment storing M patterns (a=200, s=25, theta=15)."""
-    pts = _Points(cfg, "union")
+    pts = _Points(cfg, "union", runs)
     fig, (ax,) = _new_figure()
     a, s, theta = 200, 25, 15
     m_values = list(range(1, 21)) if not cfg.quick else [1, 2, 4]
@@ -272,11 +303,18 @@ def brian_configs(cfg: FiguresConfig):
     ]
 
 
-def figure_brian(cfg: FiguresConfig, progress: bool = False):
-    """Brian2 detector: false positives vs theta (several n, a) and detection vs noise, with theory."""
+def figure_brian(cfg: FiguresConfig, progress: bool = False, executor=None):
+    """Brian2 detector: false positives vs theta (several n, a) and detection vs noise, with theory.
+
+    With a parallel ``executor`` each run (its own seed) is one task.
+    """
     from evlearn.dendrites.experiments import run_pattern_detection
 
-    results = [run_pattern_detection(c, progress=progress) for c in brian_configs(cfg)]
+    if executor is None or executor.is_serial:
+        results = [run_pattern_detection(c, progress=progress) for c in brian_configs(cfg)]
+    else:
+        results = executor.map(run_pattern_detection, brian_configs(cfg), progress=progress, desc="Brian2",
+                               preimport=("brian2",))
     fig, (ax_fp, ax_det) = _new_figure(2)
     for res, color in zip(results, _colors(len(results))):
         c = res.config
@@ -341,8 +379,12 @@ def threshold_median_table() -> list[dict]:
 
 
 # --------------------------------------------------------------------- all
-def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = False) -> dict:
-    """Write every figure (PNG), its data (CSV), the paper checks and summary.json into ``out``."""
+def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = False, executor=None) -> dict:
+    """Write every figure (PNG), its data (CSV), the paper checks and summary.json into ``out``.
+
+    ``executor`` (:class:`evlearn.parallel.Executor`): run the Monte Carlo
+    points and the Brian2 runs as parallel tasks; the results equal a serial run's.
+    """
     cfg = (cfg or FiguresConfig()).validate()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -350,9 +392,15 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
     builders = [("effect_of_n", figure_effect_of_n), ("effect_of_s_theta", figure_effect_of_s_theta),
                 ("noise", figure_noise), ("union", figure_union)]
     all_mc = []
+    runs = None
+    if executor is not None and not executor.is_serial:
+        runs = SimulationRuns()
+        for _, build in builders:          # plan: the same calls, in the same order, as the real pass
+            build(cfg, False, runs)
+        runs.run(executor, progress)
     for name, build in builders:
         start = time.perf_counter()
-        fig, rows = build(cfg, progress)
+        fig, rows = build(cfg, progress, runs)
         save_figure(fig, out / f"{name}.png")
         write_csv(out / f"{name}.csv", rows)
         sims = [r for r in rows if r["source"] == "monte_carlo"]
@@ -365,7 +413,7 @@ def make_all_figures(out, cfg: FiguresConfig | None = None, progress: bool = Fal
                              "outside": [{k: v for k, v in r.items()} for r in all_mc if not r["inside_ci"]]}
     if cfg.brian:
         start = time.perf_counter()
-        fig, rows, results = figure_brian(cfg, progress)
+        fig, rows, results = figure_brian(cfg, progress, executor)
         save_figure(fig, out / "brian.png")
         write_csv(out / "brian.csv", rows)
         summary["figures"]["brian"] = {"png": "brian.png", "csv": "brian.csv"}

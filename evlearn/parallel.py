@@ -137,19 +137,25 @@ class Executor:
 
     # ------------------------------------------------------------ work
     def map(self, fn: Callable, tasks: Iterable, *, shared: Any = _NO_SHARED, progress: bool = False,
-            desc: str | None = None, on_result: Callable[[int, Any], None] | None = None) -> list:
+            desc: str | None = None, on_result: Callable[[int, Any], None] | None = None,
+            preimport: tuple[str, ...] = ()) -> list:
         """``[fn(task) or fn(task, shared) for task in tasks]``, on this executor's workers.
 
         ``on_result(i, result)`` is called in the calling process as each task
         finishes (in completion order), e.g. to record progress durably. The
         first task that raises cancels the others and its exception is raised
         here; a task whose worker dies is run again on another worker.
+        ``preimport`` names modules each worker imports in its main thread
+        before running tasks (Brian2 sets a signal handler when imported, which
+        only a main thread may do; Dask runs tasks in other threads).
         """
         tasks = list(tasks)
         if self.is_serial:
             return self._map_serial(fn, tasks, shared, progress, desc, on_result)
         if self.client is None:
             self.start()
+        if preimport:
+            self.client.register_plugin(_import_plugin(tuple(preimport)))
         return self._map_dask(fn, tasks, shared, progress, desc, on_result)
 
     @staticmethod
@@ -188,6 +194,22 @@ class Executor:
         finally:
             bar.close()
         return results
+
+
+def _import_plugin(modules: tuple[str, ...]):
+    """A Dask worker plugin importing ``modules`` on every worker, also on workers that join later."""
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class ImportModules(WorkerPlugin):
+        name = "evlearn-import-" + "-".join(modules)
+
+        def setup(self, worker):
+            import importlib
+
+            for module in modules:
+                importlib.import_module(module)
+
+    return ImportModules()
 
 
 def _call(fn, task, shared=_NO_SHARED):

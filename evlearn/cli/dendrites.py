@@ -4,12 +4,15 @@ from __future__ import annotations
 import json
 import sys
 
+from evlearn.cli.execution import add_execution_options, open_executor
+
 EPILOG = """\
 examples:
   evlearn dendrites prob --n 10000 --a 300 --s 24 --theta 12
   evlearn dendrites prob --n 2000 --a 64 --s 24 --theta 10 --noise 0.3 --segments 20 --patterns 5 --json
   evlearn dendrites choose --n 10000 --a 300 --noise 0.3
   evlearn dendrites figures --out results/dendrites [--quick]
+  evlearn dendrites figures --out results/dendrites --scheduler local --workers 4
 """
 
 
@@ -74,6 +77,7 @@ def add_parser(subparsers):
     figures.add_argument("--trials", type=int, default=None, help="Monte Carlo trials per point")
     figures.add_argument("--no-brian", action="store_true", help="skip the Brian2 sweep")
     figures.add_argument("--no-progress", action="store_true", help="no progress bars")
+    add_execution_options(figures)
     figures.set_defaults(func=run_figures)
 
     parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
@@ -195,7 +199,8 @@ def run_figures(args) -> int:
         cfg.validate()   # before the output folder is made
     except ValueError as err:
         raise ValueError(f"--{err}") from None
-    record = make_all_figures(args.out, cfg, progress=not args.no_progress)
+    with open_executor(args, "dendrites figures") as executor:
+        record = make_all_figures(args.out, cfg, progress=not args.no_progress, executor=executor)
     mc = record["montecarlo"]
     print(f"wrote {len(record['figures'])} figures to {args.out}: Monte Carlo {mc['inside_ci']}/{mc['points']} "
           f"points within their {mc['level']:.0%} CI of the theory")
