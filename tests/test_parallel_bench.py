@@ -17,21 +17,11 @@ import pytest
 from evlearn.cli.main import main
 from evlearn.continual.runner import as_config, run_benchmark, run_specs
 from evlearn.io import read_json
+from test_continual_runner import TINY  # the runner tests' tiny synthetic config
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
-SMALL = {
-    "name": "small",
-    "seeds": [0, 1],
-    "strategies": ["naive", "er", "ewc"],
-    "memory_size": 20,
-    "data": {"name": "synthetic", "options": {"n_classes": 4, "n_features": 8, "spread": 3.0,
-                                              "n_train_per_class": 30, "n_test_per_class": 20}},
-    "scenario": {"kind": "class", "n_tasks": 2},
-    "backbone": {"name": "mlp", "options": {"hidden": [16]}},
-    "train": {"epochs": 2, "batch_size": 16, "lr": 0.1, "optimizer": "sgd"},
-    "options": {"ewc": {"ewc_lambda": 50.0, "fisher_samples": 20}},
-}
+SMALL = {**copy.deepcopy(TINY), "strategies": ["naive", "er", "ewc"]}
 # long enough per run (about a second) for a kill to land in the middle of one
 LONGER = {**SMALL, "strategies": ["naive", "er"],
           "data": {"name": "synthetic", "options": {**SMALL["data"]["options"], "n_train_per_class": 300}},

@@ -1,0 +1,270 @@
+"""Serial vs a Dask LocalCluster, measured in one run, and an extrapolation to 16/64/256 workers.
+
+Two workloads (issue 13):
+
+* FEAST extraction: the CLI-default model (fitted here on nmnist-small/Train,
+  not timed) over all 850 shared N-MNIST recordings (Train + Test), one .npy
+  output per recording, as `evlearn feast extract`.
+* Split-MNIST: benchmarks/configs/split_mnist.toml, 5 strategies x 3 seeds, as
+  `evlearn bench run` (one task per run); `--epochs` overrides the config's
+  epochs to fit a run on a busy machine (the JSON records what was used).
+
+Serial runs use one torch thread (each Dask worker has one thread). Outputs are
+checked equal (extraction byte for byte, accuracy matrices exactly). Overheads:
+cluster start, pickling and broadcasting the model / data, and the round trip
+of an empty task. The machine's load (os.getloadavg) and the CPU time each side
+obtained are recorded, since the 2 cores may be shared with other jobs.
+
+    python benchmarks/scaling.py [--workers 2] [--epochs 1] [--skip-bench]
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import pickle
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from feast_accuracy import shared_nmnist  # noqa: E402  sibling script: one place finds the shared data
+
+N_MNIST_FULL = 70_000          # recordings in the full N-MNIST (60k train + 10k test)
+SWEEP_RUNS = 500
+WORKER_COUNTS = (1, 2, 16, 64, 256)
+
+
+def _noop(x):
+    return x
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _workers_cpu(executor) -> float:
+    return sum(executor.client.run(_cpu_seconds).values())
+
+
+class Phase:
+    """Wall time, CPU time obtained (this process + workers) and load average of one measured phase."""
+
+    def __init__(self, executor=None):
+        self.executor = executor
+
+    def __enter__(self):
+        self.load_before = os.getloadavg()[0]
+        self.cpu0 = _cpu_seconds() + (_workers_cpu(self.executor) if self.executor else 0.0)
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.perf_counter() - self.t0
+        self.cpu = _cpu_seconds() + (_workers_cpu(self.executor) if self.executor else 0.0) - self.cpu0
+        self.load_after = os.getloadavg()[0]
+        return False
+
+    def record(self) -> dict:
+        return {"wall_s": round(self.wall, 3), "cpu_s": round(self.cpu, 3),
+                "cores_obtained": round(self.cpu / self.wall, 3),
+                "load_avg_1min": [round(self.load_before, 2), round(self.load_after, 2)]}
+
+
+def _tree_bytes(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*.npy"))}
+
+
+def overheads(executor, payload) -> dict:
+    """Task round trip, and pickling and broadcasting ``payload`` (the model or the data), on ``executor``."""
+    n = 200
+    t0 = time.perf_counter()
+    executor.map(_noop, range(n))
+    out = {"empty_task_round_trip_ms": round(1000 * (time.perf_counter() - t0) / n, 3)}
+    t0 = time.perf_counter()
+    out["payload_bytes"] = len(pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL))
+    out["payload_pickle_ms"] = round(1000 * (time.perf_counter() - t0), 3)
+    t0 = time.perf_counter()
+    executor.client.scatter(payload, broadcast=True, hash=False)
+    out["payload_broadcast_ms"] = round(1000 * (time.perf_counter() - t0), 3)
+    return out
+
+
+def feast_extraction(n_workers: int, work: Path) -> dict:
+    from evlearn.cli.feast import build_model
+    from evlearn.feast.bulk import extract_files, extraction_jobs
+    from evlearn.feast.data import load_folder
+    from evlearn.parallel import Executor
+
+    data = shared_nmnist()
+    streams, labels = load_folder(data / "Train")
+    model = build_model().fit(streams, labels)          # CLI defaults, not timed
+    features = model.features_
+    jobs = {}
+    for split in ("Train", "Test"):
+        jobs.setdefault("serial", []).extend(extraction_jobs(data / split, work / "serial" / split))
+        jobs.setdefault("dask", []).extend(extraction_jobs(data / split, work / "dask" / split))
+    extract_files(features, jobs["serial"][:2])         # numba kernels compiled before timing
+    with Phase() as serial:
+        rows = extract_files(features, jobs["serial"])
+    t0 = time.perf_counter()
+    with Executor("local", n_workers) as executor:
+        start_s = time.perf_counter() - t0
+        extract_files(features, jobs["dask"][:2 * n_workers], executor=executor)   # workers compile/load too
+        with Phase(executor) as parallel:
+            extract_files(features, jobs["dask"], executor=executor)
+        costs = overheads(executor, features)
+    total_parallel = start_s + parallel.wall
+    equal = _tree_bytes(work / "serial") == _tree_bytes(work / "dask")
+    n_files = len(rows)
+    return {
+        "files": n_files, "events_in": int(sum(r["events_in"] for r in rows)),
+        "events_out": int(sum(r["events_out"] for r in rows)),
+        "serial": serial.record(), "parallel": parallel.record(), "cluster_start_s": round(start_s, 3),
+        "speedup_map": round(serial.wall / parallel.wall, 3),
+        "speedup_including_cluster_start": round(serial.wall / total_parallel, 3),
+        "outputs_byte_identical": equal, "overheads": costs,
+        "serial_seconds_per_file": serial.wall / n_files,
+        "serial_cpu_seconds_per_file": serial.cpu / n_files,
+    }
+
+
+def split_mnist(n_workers: int, work: Path, epochs: int | None) -> dict:
+    import dataclasses
+
+    import torch
+
+    from evlearn.continual.data import load_arrays
+    from evlearn.continual.runner import read_bench_config, run_benchmark
+    from evlearn.io import read_json
+    from evlearn.parallel import Executor
+
+    torch.set_num_threads(1)
+    cfg = read_bench_config(ROOT / "benchmarks" / "configs" / "split_mnist.toml")   # data root: from ROOT
+    if epochs is not None:
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
+    with Phase() as serial:
+        serial_results = run_benchmark(cfg, work / "serial")
+    t0 = time.perf_counter()
+    with Executor("local", n_workers) as executor:
+        start_s = time.perf_counter() - t0
+        with Phase(executor) as parallel:
+            parallel_results = run_benchmark(cfg, work / "dask", executor=executor)
+        arrays = load_arrays(cfg.data.name, cfg.data.root)
+        costs = overheads(executor, arrays)
+    equal = all(np.array_equal(a["accuracy_matrix"], b["accuracy_matrix"])
+                for a, b in zip(serial_results, parallel_results))
+    run_seconds = [sum(read_json(p)["task_seconds"]) for p in sorted((work / "serial").glob("*/seed_*/metrics.json"))]
+    return {
+        "config": "benchmarks/configs/split_mnist.toml", "epochs": cfg.train.epochs, "runs": len(serial_results),
+        "serial": serial.record(), "parallel": parallel.record(), "cluster_start_s": round(start_s, 3),
+        "speedup_map": round(serial.wall / parallel.wall, 3),
+        "speedup_including_cluster_start": round(serial.wall / (start_s + parallel.wall), 3),
+        "accuracy_matrices_identical": bool(equal), "overheads": costs,
+        "serial_seconds_per_run": serial.wall / len(serial_results),
+        "serial_cpu_seconds_per_run": serial.cpu / len(serial_results),
+        "serial_train_seconds_per_run": {"mean": float(np.mean(run_seconds)), "max": float(np.max(run_seconds))},
+    }
+
+
+def extrapolate(per_task_s: float, n_items: int, items_per_task, start_s: float, ship_s: float,
+                round_trip_s: float, workers) -> list[dict]:
+    """Makespan model: start + ship + max(rounds of equal tasks, the scheduler's per-task cost in series)."""
+    rows = []
+    for w in workers:
+        if w == 1:                      # serial, in-process: no scheduler
+            rows.append({"workers": 1, "tasks": n_items, "items_per_task": 1,
+                         "predicted_s": round(n_items * per_task_s, 1), "predicted_speedup": 1.0})
+            continue
+        per = items_per_task(n_items, w)
+        n_tasks = math.ceil(n_items / per)
+        compute = math.ceil(n_tasks / w) * per * per_task_s
+        scheduler = n_tasks * round_trip_s / min(w, 8)   # round trips overlap, up to ~8 in flight
+        total = start_s + ship_s + max(compute, scheduler)
+        rows.append({"workers": w, "tasks": n_tasks, "items_per_task": per, "predicted_s": round(total, 1),
+                     "predicted_speedup": round(n_items * per_task_s / total, 2)})
+    return rows
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=None, help="override the Split-MNIST config's epochs")
+    parser.add_argument("--skip-bench", action="store_true", help="FEAST extraction only")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scaling.json"))
+    parser.add_argument("--extrapolate-only", action="store_true",
+                        help="measure nothing: recompute the extrapolation of the measurements in --out")
+    args = parser.parse_args(argv)
+
+    from evlearn.feast.bulk import partition_size
+    from evlearn.io import read_json, run_record, write_csv, write_json
+
+    if args.extrapolate_only:
+        stored = read_json(args.out)
+        result = {k: stored[k] for k in ("workers", "cpu_count", "feast_extraction", "split_mnist") if k in stored}
+        result["measured"] = stored.get("measured") or {k: stored[k] for k in ("command", "created", "versions")}
+        if "split_mnist" in result and "serial_cpu_seconds_per_run" not in result["split_mnist"]:
+            sm = result["split_mnist"]     # runs of an earlier version of this script
+            sm["serial_cpu_seconds_per_run"] = sm["serial"]["cpu_s"] / sm["runs"]
+    else:
+        os.chdir(ROOT)                      # the config's relative data root
+        work = Path(tempfile.mkdtemp(prefix="evlearn-scaling-"))
+        try:
+            result = {"workers": args.workers, "cpu_count": os.cpu_count(),
+                      "feast_extraction": feast_extraction(args.workers, work / "feast")}
+            if not args.skip_bench:
+                result["split_mnist"] = split_mnist(args.workers, work / "bench", args.epochs)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    fe = result["feast_extraction"]
+    tables = {"feast_extraction_full_nmnist": extrapolate(
+        fe["serial_cpu_seconds_per_file"], N_MNIST_FULL, partition_size, fe["cluster_start_s"],
+        fe["overheads"]["payload_broadcast_ms"] / 1000, fe["overheads"]["empty_task_round_trip_ms"] / 1000,
+        WORKER_COUNTS)}
+    if "split_mnist" in result:
+        sm = result["split_mnist"]
+        tables[f"sweep_{SWEEP_RUNS}_runs"] = extrapolate(
+            sm["serial_cpu_seconds_per_run"], SWEEP_RUNS, lambda n, w: 1, sm["cluster_start_s"],
+            sm["overheads"]["payload_broadcast_ms"] / 1000, sm["overheads"]["empty_task_round_trip_ms"] / 1000,
+            WORKER_COUNTS)
+    result["extrapolation"] = {
+        "tables": tables,
+        "assumptions": [
+            "each worker is one core as fast as one core of this machine with no other load: per-task time "
+            "is the serial run's CPU seconds per file (FEAST) or per run (sweep), not its wall time, which "
+            "the shared machine inflated",
+            "sweep runs cost what the measured Split-MNIST runs cost (epochs as recorded above)",
+            "tasks of equal size; makespan = ceil(tasks / workers) rounds of one task",
+            "the scheduler's per-task round trip (measured with empty tasks) overlaps for up to 8 tasks in "
+            "flight and bounds the makespan from below",
+            "cluster start and one broadcast of the model (or data) as measured here, independent of workers",
+            "inputs and outputs on a shared file system fast enough not to limit (not measured here)",
+            "no GPU and no 16-core machine was available to this task: no measured curve beside the model",
+        ],
+    }
+    record = run_record(None, None, script="benchmarks/scaling.py", **result)
+    write_json(args.out, record)
+    write_csv(Path(args.out).with_suffix(".csv"),
+              [{"workload": name, **row} for name, rows in tables.items() for row in rows])
+    print(f"FEAST extraction: serial {fe['serial']['wall_s']} s, {args.workers} workers {fe['parallel']['wall_s']} s "
+          f"(x{fe['speedup_map']}; with cluster start x{fe['speedup_including_cluster_start']}); "
+          f"identical outputs: {fe['outputs_byte_identical']}")
+    if "split_mnist" in result:
+        sm = result["split_mnist"]
+        print(f"Split-MNIST {sm['runs']} runs, {sm['epochs']} epoch(s): serial {sm['serial']['wall_s']} s, "
+              f"{args.workers} workers {sm['parallel']['wall_s']} s (x{sm['speedup_map']}); identical: "
+              f"{sm['accuracy_matrices_identical']}")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
