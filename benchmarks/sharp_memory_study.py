@@ -4,9 +4,8 @@ Reads the runner folders written by
 
     evlearn bench run benchmarks/configs/sharp_memory_<data>.toml --out benchmarks/results/sharp_memory/<data> --threads 1
 
-for <data> in split_mnist, split_mnist_blurry, split_nmnist_frames, split_nmnist_feast
-(SHARP at 4 memory sizes, the best method of the Split-MNIST table and ER at 4
-sizes each, 3 seeds), and writes ``benchmarks/results/sharp_memory/summary.{md,csv,json}``
+for each <data> of DATASETS whose folder exists (SHARP at 4 memory sizes, DER++ (the
+best method of the Split-MNIST table) and ER at 4 sizes each), and writes ``benchmarks/results/sharp_memory/summary.{md,csv,json}``
 and ``accuracy_vs_memory.png``. "Total memory" is each run's
 ``peak_total_memory_bytes``: the replay data plus any kNN/prototype memory (SHARP's
 long-term kNN memory), in bytes as stored. For each SHARP size the comparison
@@ -60,8 +59,13 @@ def equal_memory(rows: list[dict]) -> list[dict]:
             out.append({"sharp": s["label"], "sharp_bytes": s["total_bytes"], "sharp_accuracy": s["accuracy_mean"],
                         "sharp_std": s["accuracy_std"], "other": b["label"], "other_bytes": b["total_bytes"],
                         "other_accuracy": b["accuracy_mean"], "other_std": b["accuracy_std"],
-                        "difference": s["accuracy_mean"] - b["accuracy_mean"]})
+                        "difference": s["accuracy_mean"] - b["accuracy_mean"],
+                        "n": min(s["n_seeds"], b["n_seeds"])})
     return out
+
+
+def _acc(mean: float, std: float, n: int) -> str:
+    return f"{mean:.3f} ± {std:.3f}" if n > 1 else f"{mean:.3f} ± —"
 
 
 def plot(results: dict, path: Path) -> None:
@@ -77,7 +81,7 @@ def plot(results: dict, path: Path) -> None:
         ax.set_title(DATASETS.get(name, name), fontsize=9)
         ax.set_xlabel("total memory (bytes, log): replay + kNN")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("final average accuracy (3 seeds)")
+    axes[0][0].set_ylabel("final average accuracy")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, path, dpi=90)
@@ -96,17 +100,18 @@ def main(argv=None) -> int:
     comparisons = {name: equal_memory(rows) for name, rows in results.items()}
     lines = ["# SHARP vs replay methods at equal total memory", "",
              "Total memory = replay data + kNN/prototype memory, bytes as stored (peak over tasks). "
-             "Accuracy: final average accuracy, mean ± std over 3 seeds. Time per task relative to ER "
-             "(mean over ER's sizes) in the same run.", ""]
+             "Accuracy: final average accuracy, mean ± std over the seeds run (n; ± — with one seed). "
+             "Time per task relative to ER (mean over ER's sizes) in the same run, on a shared machine.", ""]
     for name, rows in results.items():
-        lines += [f"## {DATASETS[name]}", "", "| run | method | total bytes | replay bytes | accuracy | time/task vs ER |",
-                  "|---|---|---|---|---|---|"]
-        lines += [f"| {r['label']} | {r['method']} | {r['total_bytes']:,} | {r['replay_bytes']:,} | "
-                  f"{r['accuracy_mean']:.3f} ± {r['accuracy_std']:.3f} | {r['time_per_task_vs_er']:.1f} |" for r in rows]
+        lines += [f"## {DATASETS[name]}", "", "| run | method | n | total bytes | replay bytes | accuracy | time/task vs ER |",
+                  "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['label']} | {r['method']} | {r['n_seeds']} | {r['total_bytes']:,} | {r['replay_bytes']:,} | "
+                  f"{_acc(r['accuracy_mean'], r['accuracy_std'], r['n_seeds'])} | {r['time_per_task_vs_er']:.1f} |"
+                  for r in rows]
         lines += ["", "At equal memory (the other method's largest size within SHARP's bytes):", "",
                   "| SHARP | bytes | accuracy | vs | bytes | accuracy | SHARP − other |", "|---|---|---|---|---|---|---|"]
-        lines += [f"| {c['sharp']} | {c['sharp_bytes']:,} | {c['sharp_accuracy']:.3f} ± {c['sharp_std']:.3f} | "
-                  f"{c['other']} | {c['other_bytes']:,} | {c['other_accuracy']:.3f} ± {c['other_std']:.3f} | "
+        lines += [f"| {c['sharp']} | {c['sharp_bytes']:,} | {_acc(c['sharp_accuracy'], c['sharp_std'], c['n'])} | "
+                  f"{c['other']} | {c['other_bytes']:,} | {_acc(c['other_accuracy'], c['other_std'], c['n'])} | "
                   f"{c['difference']:+.3f} |" for c in comparisons[name]]
         lines.append("")
     lines.append("![accuracy vs memory](accuracy_vs_memory.png)")

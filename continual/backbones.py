@@ -80,6 +80,7 @@ class MLP(nn.Module):
         self.features = nn.Sequential(*layers)
         self.feature_dim = width
         self.head = nn.Linear(width, n_classes)
+        self.input_shape = tuple(int(s) for s in input_shape)   # e.g. for SHARP, which builds its own net
 
     def forward(self, x):
         return self.head(self.features(x))

@@ -204,3 +204,11 @@ def test_runner_config_of_the_comparison_is_valid(mnist_dir):
     specs = validate(as_config(data))
     assert [s.label for s in specs][:3] == ["sharp", "sharp_raw_replay", "sharp_dense"]
     assert specs[1].options == {"replay": "raw"}
+
+
+def test_sharp_reads_the_image_shape_of_an_mlp_backbone():
+    from evlearn.continual.backbones import make_backbone
+
+    model = make_backbone("mlp", (2, 34, 34), 10, hidden=(8,))    # N-MNIST frames: flat size not square
+    assert model.input_shape == (2, 34, 34)
+    assert make_strategy("sharp", model, device="cpu").net.image_shape == (2, 34, 34)
