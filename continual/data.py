@@ -72,6 +72,7 @@ def load_arrays(name: str, root=None, *, features: str = "count_frame", feast_mo
 
 
 def check_root(name: str, root) -> Path:
+    """The data folder ``root`` of data set ``name`` as a Path; ValueError if empty or not a folder."""
     if not root:
         raise ValueError(f"data.root is empty: give the folder holding the {name} files")
     path = Path(root)

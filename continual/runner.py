@@ -97,10 +97,12 @@ class RunSpec:
 
 
 def read_bench_config(path) -> BenchConfig:
+    """Read a :class:`BenchConfig` from a TOML or YAML file (unknown keys are errors)."""
     return load_config(BenchConfig, path)
 
 
 def as_config(config) -> BenchConfig:
+    """A :class:`BenchConfig` from a BenchConfig, a dict of its fields, or a config file path."""
     if isinstance(config, BenchConfig):
         return config
     if isinstance(config, dict):
@@ -198,6 +200,7 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
 
 # ------------------------------------------------------------------ building blocks
 def build_scenario(cfg: BenchConfig, arrays, seed: int):
+    """The scenario of ``cfg`` on the loaded ``arrays`` (X_train, y_train, X_test, y_test), drawn with ``seed``."""
     from evlearn.continual.scenarios import permuted_scenario, split_scenario
 
     sc = cfg.scenario
@@ -209,6 +212,7 @@ def build_scenario(cfg: BenchConfig, arrays, seed: int):
 
 
 def build_strategy(cfg: BenchConfig, spec: RunSpec, scenario, seed: int, progress: bool = False):
+    """A seeded backbone wrapped in the strategy of ``spec``, with the config's training and strategy options."""
     import torch
 
     from evlearn.continual.backbones import make_backbone

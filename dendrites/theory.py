@@ -366,6 +366,7 @@ def choose_segment(n: int, a: int, noise: float, max_false_match: float = 1e-9,
 # (sdr_math_neuron_paper.ipynb, tables 1B-1D) and union script
 # (sdr_paper_unions.py). Inputs and the value printed there; our code recomputes
 # each one (tests and `evlearn dendrites figures` write the comparison).
+#: Published values the formulas are checked against: (label, kind, params, published value).
 PAPER_VALUES = [
     # (label, kind, params, published value)
     ("text example", "false_match", dict(n=10000, a=300, s=24, theta=12), 8.37584522709849e-13),

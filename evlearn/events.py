@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+#: dtype of an event array: x, y, t (microseconds), p, each int64 (tonic's NMNIST dtype).
 EVENT_DTYPE = np.dtype([("x", "<i8"), ("y", "<i8"), ("t", "<i8"), ("p", "<i8")])
 EVENT_FIELDS = EVENT_DTYPE.names
 
@@ -23,6 +24,7 @@ class SensorSize(NamedTuple):
     polarities: int
 
 
+#: N-MNIST's ATIS sensor: 34 x 34 pixels, 2 polarities.
 NMNIST_SENSOR = SensorSize(34, 34, 2)
 
 

@@ -95,6 +95,7 @@ def _signals_raise_system_exit():
 
 
 def write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (temporary file, fsync, rename); returns the path."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as handle:
             handle.write(data)
@@ -104,6 +105,7 @@ def write_bytes(path, data: bytes) -> Path:
 
 
 def write_text(path, text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically; returns the path."""
     return write_bytes(path, text.encode("utf-8"))
 
 
@@ -125,10 +127,12 @@ def _to_jsonable(value):
 
 
 def write_json(path, data) -> Path:
+    """Write ``data`` as indented JSON (NumPy values and paths converted) atomically; returns the path."""
     return write_text(path, json.dumps(_to_jsonable(data), indent=2, sort_keys=False) + "\n")
 
 
 def read_json(path):
+    """Read a JSON file."""
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 

@@ -16,18 +16,22 @@ from evlearn.validation import check_number
 
 
 def check_dilution(d) -> float:
+    """Dilution d as a float in [0, 1); ValueError otherwise."""
     return float(check_number(d, "d (dilution)", low=0.0, high=1.0, high_open=True))
 
 
 def check_quality(r) -> float:
+    """Example quality r as a float in (0, 1]; ValueError otherwise."""
     return float(check_number(r, "r (example quality)", low=0.0, high=1.0, low_open=True))
 
 
 def check_examples_per_archetype(M) -> int:
+    """Examples per archetype M as an int >= 1; ValueError otherwise."""
     return int(check_number(M, "M (examples per archetype)", low=1, integer=True))
 
 
 def check_sizes(N, K) -> tuple[int, int]:
+    """Neurons N and archetypes K as ints, 1 <= K <= N; ValueError otherwise."""
     N = int(check_number(N, "N (neurons)", low=1, integer=True))
     K = int(check_number(K, "K (archetypes)", low=1, integer=True))
     if K > N:

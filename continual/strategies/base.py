@@ -54,6 +54,7 @@ def register_strategy(name: str) -> Callable[[type], type]:
 
 
 def get_strategy_class(name: str) -> type:
+    """The strategy class registered under ``name`` (loading plugins first); ValueError if unknown."""
     if name not in STRATEGIES:
         load_plugins()
     if name not in STRATEGIES:

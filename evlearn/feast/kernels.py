@@ -1,6 +1,7 @@
 """The FEAST layer's event loop: one fused numba kernel and its plain-NumPy reference.
 
 Per event (x, y, t, p), in one pass:
+
 1. time-surface context: store t as the last time of pixel (x, y) in channel p,
    read the (2R+1)^2 neighbourhood of the last-time memory (of channel p, or of
    every channel when ``mode == STACK``), map each last time to

@@ -1,7 +1,7 @@
 """``FEASTNetwork``: FEAST layers in a stack, each learning from the previous layer's output.
 
 A layer's output stream keeps x, y, t and sets the channel ``p`` to the winning
-neuron, so the next layer sees a sensor of (width, height, n_features_out_)
+neuron, so the next layer sees a sensor of (width, height, ``n_features_out_``)
 channels. Layers are trained greedily: layer l is fitted on the output of the
 already-trained layers below it.
 """

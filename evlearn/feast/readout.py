@@ -69,6 +69,7 @@ def count_frame_features(streams, sensor_size) -> np.ndarray:
 
 
 def make_classifier(alpha: float = 1e-3, max_iter: int = 500) -> LogisticRegression:
+    """The read-out classifier: multinomial :class:`~evlearn.classify.LogisticRegression` with L2 penalty ``alpha``."""
     return LogisticRegression(alpha=alpha, max_iter=max_iter)
 
 
