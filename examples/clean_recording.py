@@ -1,4 +1,5 @@
-"""Clean an N-MNIST recording and save it as a new, smaller recording.
+"""Clean an N-MNIST recording and save it as a new, smaller recording
+==================================================================
 
 Reads a ``.bin`` file, drops bursts (per-pixel refractory period) and isolated
 noise events (background-activity filter, tonic's Denoise rule), crops the
@@ -6,6 +7,8 @@ centre 28x28 pixels (the MNIST digit area of the 34x34 sensor), writes the
 result as a new N-MNIST file, and saves a picture of the event counts before
 and after. Data: Orchard et al. 2015, "Converting Static Image Datasets to
 Spiking Neuromorphic Datasets Using Saccades" (Front. Neurosci.).
+
+Usage::
 
     python examples/clean_recording.py [INPUT.bin] [--output-dir OUT]
 """
@@ -37,7 +40,7 @@ def plot_counts(before, after, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Clean an N-MNIST recording and save it as a new, smaller recording")
     parser.add_argument("input", nargs="?", type=Path, default=DEFAULT_INPUT, help="N-MNIST .bin file")
     parser.add_argument("--output-dir", type=Path, default=Path("clean_recording_output"))
     parser.add_argument("--refractory-us", type=float, default=1_000.0)
@@ -60,4 +63,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -1,8 +1,11 @@
-"""Event-count frames of several N-MNIST recordings, one per time window.
+"""Event-count frames of several N-MNIST recordings, one per time window
+=====================================================================
 
 N-MNIST records each digit during three saccades of ~100 ms; slicing the
 recordings into windows of that length shows one frame per saccade. Writes a
 picture (one row per recording) and a CSV with the events per window.
+
+Usage::
 
     python examples/frames_per_window.py [INPUT.bin ...] [--output-dir OUT] [--window-us 100000]
 """
@@ -39,7 +42,7 @@ def plot(frames_per_file, names, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Event-count frames of several N-MNIST recordings, one per time window")
     parser.add_argument("inputs", nargs="*", type=Path, help="N-MNIST .bin files (default: four shipped samples)")
     parser.add_argument("--output-dir", type=Path, default=Path("frames_per_window_output"))
     parser.add_argument("--window-us", type=int, default=100_000)
@@ -62,4 +65,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

@@ -1,10 +1,13 @@
-"""Time surfaces of an N-MNIST recording: global snapshots and per-event local patches.
+"""Time surfaces of an N-MNIST recording: global snapshots and per-event local patches
+===================================================================================
 
 Global surfaces (tonic's ToTimesurface definition) show where and how recently
 the sensor saw events at the end of each time slice; local surfaces are the
 (2R+1)x(2R+1) patches around every event that HOTS (Lagorce et al. 2017, IEEE
 TPAMI) and FEAST (Afshar et al. 2020, Sensors) learn features from. Saves a
 picture of both and the arrays as ``.npz``.
+
+Usage::
 
     python examples/time_surfaces.py [INPUT.bin] [--output-dir OUT] [--dt-us 50000] [--tau-us 20000]
 """
@@ -41,7 +44,7 @@ def plot(global_surfaces, local_surfaces, dt_us, path):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Time surfaces of an N-MNIST recording: global snapshots and per-event local patches")
     parser.add_argument("input", nargs="?", type=Path, default=DEFAULT_INPUT, help="N-MNIST .bin file")
     parser.add_argument("--output-dir", type=Path, default=Path("time_surfaces_output"))
     parser.add_argument("--dt-us", type=int, default=50_000)
@@ -63,4 +66,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()
