@@ -37,6 +37,7 @@ from evlearn.continual.backbones import default_device, load_plugins
 from evlearn.continual.buffers import label_bytes  # noqa: F401 (re-exported: strategies count labels with it)
 from evlearn.progress import progress_bar
 
+#: Strategy name -> class, filled by :func:`register_strategy`.
 STRATEGIES: dict[str, type] = {}
 
 

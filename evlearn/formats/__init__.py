@@ -22,6 +22,7 @@ from evlearn.formats.stream import guarded, join_events, recut, validated
 from evlearn.io import atomic_path
 from evlearn.validation import check_sensor_size
 
+#: Format name -> its module (``sniff``, ``open_source``, ``write_chunks``, ``EXTENSIONS``).
 FORMATS = {module.NAME: module for module in (evt2, evt3, dat, aedat4, atis, npy)}
 CAMERA_FORMATS = ("evt2", "evt3", "dat", "aedat4")  # their headers record a sensor size
 
@@ -106,6 +107,7 @@ class EventStream:
 
 
 def open_source(path, format: str | None = None) -> Source:
+    """Open ``path`` as a :class:`~evlearn.formats.base.Source` of its format (detected from the header when ``format`` is None)."""
     name = detect_format(path) if format is None else _module(format).NAME
     return FORMATS[name].open_source(path)
 

@@ -18,6 +18,7 @@ _SKIPPED = {"frame": "frame", "imus": "imu", "triggers": "trigger"}
 
 
 def sniff(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file are those of an iniVation AEDAT 4.0 file."""
     return head.startswith(MAGIC)
 
 
@@ -33,6 +34,7 @@ def _decoder(path):
 
 
 def open_source(path) -> Source:
+    """Open an iniVation AEDAT 4.0 file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = check_file(path)
     with open(path, "rb") as handle:
         if handle.read(len(MAGIC)) != MAGIC:
@@ -63,6 +65,7 @@ def open_source(path) -> Source:
 
 
 def write_chunks(path, chunks, sensor_size) -> None:
+    """Write the event chunks to ``path`` as an iniVation AEDAT 4.0 file for a sensor of ``sensor_size`` (W, H, P)."""
     from evlearn.formats.faery_writer import write_with_faery
 
     write_with_faery(path, chunks, sensor_size, file_type="aedat")

@@ -26,6 +26,7 @@ MAX_TIMESTAMP = (1 << 23) - 1
 
 
 def sniff(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file are those of an ATIS .bin (N-MNIST) file."""
     return False  # no header: recognised by its extension only
 
 
@@ -49,6 +50,7 @@ def decode_records(raw: bytes, overflows_before: int = 0) -> tuple[np.ndarray, i
 
 
 def open_source(path) -> Source:
+    """Open an ATIS .bin (N-MNIST) file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = check_file(path)
     size = path.stat().st_size
     if size % RECORD_BYTES:
@@ -100,6 +102,7 @@ def encode_records(events, overflows_before: int = 0) -> tuple[bytes, int]:
 
 
 def write_chunks(path, chunks, sensor_size) -> None:
+    """Write the event chunks to ``path`` as an ATIS .bin (N-MNIST) file for a sensor of ``sensor_size`` (W, H, P)."""
     markers = 0
     with open(path, "wb") as handle:
         for events in chunks:

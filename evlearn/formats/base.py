@@ -64,6 +64,7 @@ def to_events(x, y, t, p) -> np.ndarray:
 
 
 def add_count(counts: dict, key: str, n: int) -> None:
+    """Add ``n`` to ``counts[key]`` (a tally of skipped or special words), leaving zero counts out."""
     if n:
         counts[key] = counts.get(key, 0) + int(n)
 

@@ -22,10 +22,12 @@ RECORD_BYTES = 8
 
 
 def sniff(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file are those of a Prophesee DAT file."""
     return head.startswith(b"%") and b"% evt" not in head and b"format EVT" not in head
 
 
 def open_source(path):
+    """Open a Prophesee DAT file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = check_file(path)
     header = prophesee_header.read_header(path, DESCRIPTION)
     with open(path, "rb") as handle:
@@ -62,6 +64,7 @@ def check_time_order(path, offset: int) -> dict:
 
 
 def write_chunks(path, chunks, sensor_size) -> None:
+    """Write the event chunks to ``path`` as a Prophesee DAT file for a sensor of ``sensor_size`` (W, H, P)."""
     from evlearn.formats.faery_writer import write_with_faery
 
     write_with_faery(path, chunks, sensor_size, file_type="dat", version="dat2")

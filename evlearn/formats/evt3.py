@@ -26,10 +26,12 @@ VALID_WORDS = (0x0, 0x2, 0x3, 0x4, 0x5, 0x6, 0x7, 0x8, 0xA, 0xE, 0xF)
 
 
 def sniff(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file are those of a Prophesee EVT 3.0 file."""
     return prophesee_header.is_evt(head, "3")
 
 
 def open_source(path) -> Source:
+    """Open a Prophesee EVT 3.0 file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = Path(path)
     header = prophesee_header.read_evt_header(path, "3.0", DESCRIPTION)
     size = path.stat().st_size
@@ -57,6 +59,7 @@ def open_source(path) -> Source:
 
 
 def write_chunks(path, chunks, sensor_size) -> None:
+    """Write the event chunks to ``path`` as a Prophesee EVT 3.0 file for a sensor of ``sensor_size`` (W, H, P)."""
     from evlearn.formats.faery_writer import write_with_faery
 
     write_with_faery(path, chunks, sensor_size, file_type="evt", version="evt3")

@@ -20,9 +20,11 @@ MAGIC = b"\x93NUMPY"
 _HEADER_BYTES = 128
 
 def sniff(head: bytes) -> bool:
+    """Whether the first bytes ``head`` of a file are those of an evlearn .npy file."""
     return head.startswith(MAGIC)
 
 def open_source(path) -> Source:
+    """Open an evlearn .npy file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = check_file(path)
     try:
         array = np.load(path, mmap_mode="r", allow_pickle=False)
@@ -57,6 +59,7 @@ def _header(n_events: int) -> bytes:
     return MAGIC + b"\x01\x00" + (len(text) + pad + 1).to_bytes(2, "little") + text + b" " * pad + b"\n"
 
 def write_chunks(path, chunks, sensor_size) -> None:
+    """Write the event chunks to ``path`` as an evlearn .npy file for a sensor of ``sensor_size`` (W, H, P)."""
     n_events = 0
     with open(path, "wb") as handle:
         handle.write(_header(0))

@@ -50,6 +50,7 @@ class PropheseeHeader:
 
 
 def has_prophesee_header(head: bytes) -> bool:
+    """Whether the first bytes ``head`` start a Prophesee ``%`` header."""
     return head.startswith(b"%")
 
 
