@@ -54,6 +54,10 @@ __all__ = [
 MAX_N = 10**18  # population sizes up to here are exact to a few ulps (int64 differences; checked with mpmath)
 
 def check_sizes(n, a, s, theta=None):
+    """Check population size ``n``, active cells ``a``, synapses ``s`` and threshold ``theta``.
+
+    ``a, s <= n`` and ``theta <= s``; ValueError naming the first bad argument.
+    """
     check_number(n, "n", low=1, high=MAX_N, integer=True)
     check_number(a, "a", low=0, integer=True)
     check_number(s, "s", low=0, integer=True)
@@ -148,6 +152,10 @@ def _log_noise_loss(a, s, v):
 
 
 def check_noise_args(a, s, theta, noise, n):
+    """Check the noise formulas' arguments (``s <= a``, ``theta <= s``, noise in [0, 1]).
+
+    Returns the number of pattern cells the noise replaces; ValueError naming the first bad argument.
+    """
     if n is not None:
         check_sizes(n, a, s, theta)
     check_number(a, "a", low=1, high=MAX_N, integer=True)
@@ -190,6 +198,7 @@ def noise_false_negative_probability(a: int, s: int, theta: int, noise: float, n
 
 # ------------------------------------------------------------ many segments
 def check_count(value, name):
+    """``value`` as a count >= 1 (ValueError naming ``name`` otherwise)."""
     return check_number(value, name, low=1, integer=True)
 
 

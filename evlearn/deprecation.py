@@ -20,6 +20,7 @@ class Renamed(NamedTuple):
 
 
 def warn_renamed(owner: str, old: str, new: str, note: str = "", stacklevel: int = 3) -> None:
+    """Warn (FutureWarning, at the caller's line) that ``owner``'s argument ``old`` is now ``new``."""
     warnings.warn(f"{owner}: {old!r} is deprecated and will be removed in the next release; "
                   f"use {new!r}{note}", FutureWarning, stacklevel=stacklevel + 1)
 
@@ -62,4 +63,5 @@ def renamed_kwargs(**renames: str):
 
 
 def ms_to_us(value):
+    """Milliseconds to microseconds, for old arguments given in ms."""
     return value * 1e3
