@@ -13,12 +13,9 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 import os
-import pkgutil
 import re
 import shutil
-import tomllib
 from pathlib import Path
 
 from docutils import nodes
@@ -26,11 +23,11 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
+from api_inventory import public_modules, public_names
+
 logger = logging.getLogger(__name__)
 DOCS = Path(__file__).resolve().parents[1]
-ROOT = DOCS.parent
 EXAMPLE_OUTPUT = DOCS / "_build" / "example-output"
-NOT_API = ("evlearn.cli",)  # the command line has its own page, not an API
 IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*[A-Za-z0-9_]$")
 
 
@@ -147,27 +144,6 @@ def resolve_missing(app, env, node, contnode):
 
 
 # --- API coverage ------------------------------------------------------------------------
-def public_modules() -> list[str]:
-    """Every importable evlearn module without a leading underscore, from pyproject's package list."""
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    names = set()
-    for package in packages:
-        names.add(package)
-        module = importlib.import_module(package)
-        for info in pkgutil.iter_modules(module.__path__, prefix=package + "."):
-            names.add(info.name)
-    return sorted(n for n in names if not any(part.startswith("_") for part in n.split("."))
-                  and not n.startswith(NOT_API))
-
-
-def public_names(module) -> list[str]:
-    """Functions and classes defined in the module without a leading underscore, plus its ``__all__``."""
-    names = [name for name, obj in vars(module).items()
-             if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
-             and obj.__module__ == module.__name__]
-    return sorted(set(names) | set(getattr(module, "__all__", ())) - {"__version__"})
-
-
 def _shadowed(module_name: str) -> bool:
     """A module that its package hides behind a same-named function (``evlearn.functional.denoise``)."""
     parent, _, name = module_name.rpartition(".")
