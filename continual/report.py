@@ -57,6 +57,7 @@ def _cell(row, key, digits) -> str:
 
 
 def markdown_table(rows: list[dict]) -> str:
+    """The rows of :func:`summarize_runs` as a Markdown table (mean ± std per metric)."""
     head = "| strategy | seeds | " + " | ".join(title for _, title, _ in COLUMNS) + " |"
     rule = "|" + "---|" * (len(COLUMNS) + 2)
     lines = [head, rule]
@@ -67,6 +68,7 @@ def markdown_table(rows: list[dict]) -> str:
 
 
 def plot_curves(runs, path):
+    """Plot the mean accuracy on the tasks seen so far after each task, one line per run label; returns the PNG path."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,6 +94,7 @@ def plot_curves(runs, path):
 
 
 def plot_heatmaps(runs, path):
+    """Plot the mean accuracy matrix R[i, j] of each run label as a heat map; returns the PNG path."""
     import matplotlib
 
     matplotlib.use("Agg")

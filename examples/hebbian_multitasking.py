@@ -6,8 +6,9 @@ multitasking neural networks", J. Stat. Mech. 113401): a Hopfield-like network
 stores K diluted archetypes (a fraction d of blank entries) in Hebbian
 couplings. Blanks leave neurons free, so the state reached from a cue of
 archetype 1 also aligns with the others: with mild dilution the Mattis
-magnetisations form a hierarchy, with strong dilution they become equal
-(parallel retrieval). This simulates N = 3000 units with the numba Glauber
+magnetisations form a hierarchy, with stronger dilution they approach each
+other (parallel retrieval), and at the strongest nothing is retrieved at this
+temperature. This simulates N = 3000 units with the numba Glauber
 kernel at each dilution and draws the low-load theory beside it. Couplings
 learned from noisy examples instead (``protocol="supervised"``) behave the
 same way at large M; ``evlearn hebbian figures`` draws both.

@@ -42,6 +42,7 @@ DEFAULT_CONVENTION = "hebb"
 
 
 def check_convention(convention) -> str:
+    """``convention`` if it is one of CONVENTIONS ('hebb', 'mean-field'); ValueError otherwise."""
     if convention not in CONVENTIONS:
         raise ValueError(f"convention must be one of {CONVENTIONS}, got {convention!r}")
     return convention
@@ -89,6 +90,7 @@ def _check_examples(examples) -> np.ndarray:
 
 
 def archetype_couplings(archetypes, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
+    """Couplings that store the (K, N) archetypes themselves (the many-examples limit), scaled by ``convention``."""
     xi = np.asarray(archetypes)
     if xi.ndim != 2 or not np.isin(xi, (-1, 0, 1)).all():
         raise ValueError("archetypes must be a (K, N) array with entries in {-1, 0, +1}")

@@ -10,7 +10,7 @@ Sweeps return flat dict rows (one per theory or simulation value) that
 figures.py plots and writes as CSV unchanged. Simulations start from a cue of
 archetype 1 (its sign on its support, random elsewhere) unless an ansatz state
 is asked for; the theory is solved from the matching start. Archetypes 2..K
-are unlabelled by the cue, so their magnetisations are |m| sorted in
+are unlabelled by the cue, so their magnetisations are ``|m|`` sorted in
 decreasing order.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ from .patterns import dataset_entropy, make_archetypes, make_examples
 
 
 def ordered(m) -> np.ndarray:
-    """|m_1| (the cued archetype) followed by the other |m_k| in decreasing order."""
+    """``|m_1|`` (the cued archetype) followed by the other ``|m_k|`` in decreasing order."""
     a = np.abs(np.asarray(m, dtype=np.float64))
     return np.r_[a[:1], np.sort(a[1:])[::-1]]
 
@@ -50,6 +50,7 @@ def build_network(cfg: NetworkConfig):
 
 
 def theory_for(cfg: NetworkConfig) -> theory.TheoryState:
+    """The low-load theory of ``cfg``, solved from a pure cue of archetype 1."""
     if cfg.protocol == "archetypes":
         return theory.solve(cfg.beta, cfg.K, cfg.d, init="pure", convention=cfg.convention)
     return theory.solve(cfg.beta, cfg.K, cfg.d, cfg.r, cfg.M, init="pure", convention=cfg.convention)

@@ -158,6 +158,7 @@ def _dilution_lines(ax, rows, K, colours=COLOURS):
 
 
 def plot_hierarchical(rows, path, *, K, T, sampling, convention):
+    """Plot the hierarchical regime: magnetisations against dilution with the power law (1-d) d^(k-1)."""
     fig, axes = _subplots(1, 2, figsize=(11, 4))
     ax = axes[0]
     _dilution_lines(ax, rows, K)
@@ -188,6 +189,7 @@ def plot_hierarchical(rows, path, *, K, T, sampling, convention):
 
 
 def plot_parallel(rows, path, *, K, T, sampling, convention, onset):
+    """Plot the hierarchical -> parallel -> paramagnetic crossover against dilution, with the theory's onset."""
     fig, ax = _subplots(figsize=(6.5, 4.2))
     _dilution_lines(ax, rows, K)
     _legend_markers(ax, sampling.N, sampling.N_brian)
@@ -236,6 +238,7 @@ def _rect(d, y, colour):
 
 
 def plot_learning(rows, thresholds, path, *, K, d, T, sampling, convention):
+    """Plot magnetisations against rho (examples per archetype and their quality), with the learning thresholds."""
     fig, ax = _subplots(figsize=(7, 4.5))
     markers = {"supervised": "o", "unsupervised": "D"}
     rs = sorted({r["r"] for r in rows if r["kind"] == "numba"})
@@ -271,6 +274,7 @@ def plot_learning(rows, thresholds, path, *, K, d, T, sampling, convention):
 
 
 def plot_cost(rows, theory_rows, path, *, K, sampling):
+    """Plot the cost and loss of the simulated states (numba, Brian2) against the theory's, one row per (d, T)."""
     states = [(t["d"], t["T"]) for t in theory_rows]
     fig, axes = _subplots(len(states), 2, figsize=(10, 3.4 * len(states)), squeeze=False, layout="constrained")
     for i, (d, T) in enumerate(states):
@@ -296,6 +300,7 @@ def plot_cost(rows, theory_rows, path, *, K, sampling):
 
 
 def plot_snr(rows, path, *, K, sampling):
+    """Plot the signal-to-noise stability of the ansatz states against dilution, one column per rho."""
     rhos = sorted({r["rho"] for r in rows})
     fig, axes = _subplots(2, len(rhos), figsize=(5.5 * len(rhos), 8), squeeze=False, layout="constrained")
     for j, rho in enumerate(rhos):

@@ -57,6 +57,7 @@ def solve_line(task: RegimeLine) -> list[dict]:
 
 def regime_lines(K_values=K_VALUES, T_values=T_VALUES, d_values=D_VALUES, starts=STARTS,
                  convention=DEFAULT_CONVENTION, max_iter=20_000) -> list[RegimeLine]:
+    """The regime-map sweep: one RegimeLine (K, T, start, dilutions) per combination of the given values."""
     return [RegimeLine(int(K), float(T), start, tuple(float(d) for d in d_values), convention, max_iter)
             for K in K_values for T in T_values for start in starts]
 

@@ -23,6 +23,7 @@ STATE_SIZE = 9
 
 
 def new_state() -> np.ndarray:
+    """A fresh decoder state (int64 array of STATE_SIZE: time bases, current address), carried across chunks."""
     return np.zeros(STATE_SIZE, dtype=np.int64)
 
 
