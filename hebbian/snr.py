@@ -22,7 +22,7 @@ from the ansatz amplitudes.
 Cost and loss. The cost is the Hamiltonian per neuron, H/N (glauber.
 hamiltonian_per_neuron). The loss is the sum-squared error between the state
 and each archetype, L = (1/2N) sum_mu ||xi^mu - s^mu sigma||^2 = sum_mu
-(1 - d_mu/2 - |m_mu|), with the sign s^mu = sign(m_mu) that H cannot see
+(1 - d_mu/2 - ``|m_mu|``), with the sign s^mu = sign(m_mu) that H cannot see
 (H is even in each xi^mu); d_mu is the blank fraction of archetype mu.
 """
 from __future__ import annotations
@@ -98,7 +98,7 @@ def snr_row(K, d, rho, ansatz, *, convention=DEFAULT_CONVENTION) -> dict:
 
 
 def sum_squared_error(m_trace, blank_fraction) -> np.ndarray:
-    """L = sum_mu (1 - d_mu/2 - |m_mu|) for each row of ``m_trace`` (sweeps x K)."""
+    """L = sum_mu (1 - d_mu/2 - ``|m_mu|``) for each row of ``m_trace`` (sweeps x K)."""
     m = np.atleast_2d(np.asarray(m_trace, dtype=np.float64))
     return (1.0 - 0.5 * np.asarray(blank_fraction, dtype=np.float64) - np.abs(m)).sum(axis=1)
 

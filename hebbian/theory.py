@@ -191,7 +191,7 @@ MIXTURES = ("mixture_even", "mixture_odd")
 
 
 def classify(m, tol=1e-3) -> str:
-    """Name a solution by its amplitudes |m_k| (our labels, tolerance ``tol``).
+    """Name a solution by its amplitudes ``|m_k|`` (our labels, tolerance ``tol``).
 
     'paramagnetic': all ~0; 'pure': one non-zero; 'parallel': all K non-zero
     and equal; 'hierarchical': several non-zero, all different; 'mixture':

@@ -1,17 +1,39 @@
 """Cheap checks of what the documentation build (CI: sphinx -W) would fail on, so `pytest` catches them first."""
 import ast
+import importlib
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 
-from api_inventory import undocumented  # noqa: E402
+from api_inventory import public_modules, public_names, shadowed_modules, undocumented  # noqa: E402
+
+SUBSTITUTION = re.compile(r"(?<![`|])\|[A-Za-z_]\w*\|(?![`|_])")  # |m_k|: a reST substitution, undefined
 
 
 def test_every_public_function_and_class_has_a_docstring():
     # The API reference shows each one; numpydoc fails the build on an empty docstring.
     assert undocumented() == []
+
+
+def test_docstrings_have_no_bare_substitutions():
+    bad = []
+    for module_name in public_modules():
+        module = importlib.import_module(module_name)
+        docs = [(module_name, module.__doc__)] + [(f"{module_name}.{n}", getattr(getattr(module, n, None), "__doc__", None))
+                                                  for n in public_names(module)]
+        bad += [f"{name}: {match}" for name, doc in docs for match in SUBSTITUTION.findall(doc or "")]
+    assert bad == [], "write |x| as ``|x|`` in docstrings (reST reads |x| as an undefined substitution)"
+
+
+def test_names_of_shadowed_modules_are_listed_in_api_rst():
+    api = (ROOT / "docs" / "api.rst").read_text(encoding="utf-8")
+    for module_name in shadowed_modules():
+        module = importlib.import_module(module_name)
+        missing = [n for n in public_names(module) if n != module_name.rsplit(".", 1)[1] and f"{module_name}.{n}" not in api]
+        assert missing == [], f"docs/api.rst: list {missing} under {module_name}"
 
 
 def test_examples_run_under_sphinx_gallery():

@@ -23,7 +23,7 @@ from sphinx import addnodes
 from sphinx.util import logging
 from sphinx.util.nodes import make_refnode
 
-from api_inventory import public_modules, public_names
+from api_inventory import public_modules, public_names, shadowed_modules
 
 logger = logging.getLogger(__name__)
 DOCS = Path(__file__).resolve().parents[1]
@@ -144,17 +144,12 @@ def resolve_missing(app, env, node, contnode):
 
 
 # --- API coverage ------------------------------------------------------------------------
-def _shadowed(module_name: str) -> bool:
-    """A module that its package hides behind a same-named function (``evlearn.functional.denoise``)."""
-    parent, _, name = module_name.rpartition(".")
-    return getattr(importlib.import_module(parent), name) is not importlib.import_module(module_name)
-
-
 def check_api_coverage(app, env):
     documented = _documented(env)
     documented_modules = set(env.get_domain("py").modules)
+    shadowed = set(shadowed_modules())
     for module_name in public_modules():
-        if module_name not in documented_modules and not _shadowed(module_name):
+        if module_name not in documented_modules and module_name not in shadowed:
             logger.warning("API reference: public module %s is missing (docs/api.rst)", module_name)
             continue
         module = importlib.import_module(module_name)

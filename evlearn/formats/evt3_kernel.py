@@ -38,6 +38,7 @@ def _popcount(v):
 
 @njit(cache=True)
 def count_events(words):
+    """Number of CD events (kind 0x2 words and vector-mask bits) in a run of EVT 3.0 16-bit ``words``."""
     n = 0
     for w in words:
         kind = w >> 12
