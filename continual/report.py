@@ -31,6 +31,22 @@ def collect_runs(folder) -> dict[str, list[dict]]:
     return {label: sorted(runs[label], key=lambda r: r["seed"]) for label in order}
 
 
+def unfinished_runs(folder) -> list[dict]:
+    """Runs the folder's config asks for (or that have started) without a metrics.json: label, seed, state."""
+    folder = Path(folder)
+    expected = set()
+    if (folder / "config.json").is_file():
+        record = read_json(folder / "config.json")
+        seeds = (record.get("config") or {}).get("seeds") or []
+        expected = {(label, int(seed)) for label in record.get("runs", []) for seed in seeds}
+    started = {(p.parent.parent.name, int(p.parent.name.removeprefix("seed_")))
+               for p in folder.glob("*/seed_*/run.json") if p.parent.name.removeprefix("seed_").isdigit()}
+    missing = sorted(run for run in expected | started
+                     if not (folder / run[0] / f"seed_{run[1]}" / "metrics.json").is_file())
+    return [{"label": label, "seed": seed, "state": "in progress" if (label, seed) in started else "not started"}
+            for label, seed in missing]
+
+
 def summarize_runs(runs: dict[str, list[dict]]) -> list[dict]:
     """Mean ± std per label; ``time_vs_er``: training time over that of the folder's ER runs (same run)."""
     er = [r["train_seconds"] for results in runs.values() for r in results if r["strategy"] == "er"]
@@ -134,7 +150,8 @@ def write_report(folder) -> dict:
     name = ""
     if (folder / "config.json").is_file():
         name = (read_json(folder / "config.json").get("config") or {}).get("name", "")
-    write_json(folder / "summary.json", {"name": name, "rows": rows})
+    unfinished = unfinished_runs(folder)
+    write_json(folder / "summary.json", {"name": name, "rows": rows, "unfinished": unfinished})
     write_csv(folder / "summary.csv", rows)
     curves = plot_curves(runs, folder / "accuracy_curves.png")
     heatmaps = plot_heatmaps(runs, folder / "accuracy_matrices.png")
@@ -155,6 +172,9 @@ def write_report(folder) -> dict:
         "",
         markdown_table(rows),
         "",
+        *([f"**Unfinished runs, not in the table ({len(unfinished)}):** "
+           + ", ".join(f"{r['label']} seed {r['seed']} ({r['state']})" for r in unfinished)
+           + ". Run `evlearn bench run` again on this folder to finish them.", ""] if unfinished else []),
         "## Accuracy on each task after the last task (mean over seeds)",
         "",
         *final,
@@ -168,4 +188,4 @@ def write_report(folder) -> dict:
         "",
     ])
     write_text(folder / "report.md", text)
-    return {"rows": rows, "report": folder / "report.md", "figures": [curves, heatmaps]}
+    return {"rows": rows, "report": folder / "report.md", "figures": [curves, heatmaps], "unfinished": unfinished}

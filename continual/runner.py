@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from evlearn.config import from_dict, load_config
+from evlearn.config import from_dict, load_config, spec, validate_config
 from evlearn.continual import sweep
 from evlearn.io import atomic_path, read_json, run_record, write_csv, write_json
 from evlearn.progress import progress_bar
@@ -32,22 +32,45 @@ SCENARIO_KINDS = ("class", "task", "permuted")
 BASE_TRAIN_KEYS = ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "device")
 
 
+def _check_class_order(value, name):
+    if value in ("sorted", "random"):
+        return
+    if not isinstance(value, (list, tuple)) or not all(isinstance(c, int) and not isinstance(c, bool) for c in value):
+        raise ValueError(f"{name}: must be \"sorted\", \"random\" or a list of class labels (integers), got {value!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name}: lists a class twice: {list(value)}")
+
+
+def _check_seeds(value, name):
+    if not value or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in value):
+        raise ValueError(f"{name}: give a non-empty list of integers >= 0, got {value!r}")
+    if len(set(value)) != len(value):
+        raise ValueError(f"{name}: duplicates in {list(value)}")
+
+
+def _check_tables(value, name):
+    for key, options in value.items():
+        if not isinstance(options, dict):
+            raise ValueError(f"{name}.{key}: expected a table of options, got {options!r}")
+
+
+# One dataclass per config section: its fields' types and spec() ranges are that section's schema.
 @dataclass
 class DataConfig:
     name: str = "mnist"            # mnist | fashion | emnist-letters | cifar10 | cifar100 | nmnist | synthetic
     root: str = ""                 # folder with the files (relative: from the current folder)
-    features: str = "count_frame"  # nmnist: count_frame | feast
+    features: str = spec("count_frame", choices=("count_frame", "feast"))   # nmnist only
     feast_model: str = ""          # nmnist + feast: path of a saved FEAST model
     options: dict = field(default_factory=dict)  # synthetic: n_classes, n_features, ...
 
 
 @dataclass
 class ScenarioConfig:
-    kind: str = "class"            # class | task | permuted
-    n_tasks: int = 5
-    classes_per_task: int = 0      # 0: derived from n_tasks
-    class_order: Any = "sorted"    # "sorted" | "random" (drawn with the run's seed) | list of classes
-    blurry: float = 0.0            # fraction of each task's training samples moved to a neighbour task
+    kind: str = spec("class", choices=SCENARIO_KINDS)
+    n_tasks: int = spec(5, low=1)
+    classes_per_task: int = spec(0, low=0)   # 0: derived from n_tasks
+    class_order: Any = spec("sorted", check=_check_class_order)  # "sorted" | "random" (run's seed) | classes
+    blurry: float = spec(0.0, low=0.0, high=1.0, high_open=True)  # fraction moved to a neighbour task
 
 
 @dataclass
@@ -58,12 +81,12 @@ class BackboneConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int = 1
-    batch_size: int = 32
-    lr: float = 0.001
-    optimizer: str = "adam"
-    momentum: float = 0.0
-    weight_decay: float = 0.0
+    epochs: int = spec(1, low=1)
+    batch_size: int = spec(32, low=1)
+    lr: float = spec(0.001, low=0.0, low_open=True)
+    optimizer: str = spec("adam", choices=("sgd", "adam"))
+    momentum: float = spec(0.0, low=0.0, high=1.0, high_open=True)
+    weight_decay: float = spec(0.0, low=0.0)
     device: str = "auto"
 
 
@@ -78,14 +101,14 @@ class BenchConfig:
     """
 
     name: str = "bench"
-    seeds: list = field(default_factory=lambda: [0])
+    seeds: list = spec(default_factory=lambda: [0], check=_check_seeds)
     strategies: list = field(default_factory=lambda: ["naive"])
-    memory_size: int = 200
+    memory_size: int = spec(200, low=0)
     data: DataConfig = field(default_factory=DataConfig)
     scenario: ScenarioConfig = field(default_factory=ScenarioConfig)
     backbone: BackboneConfig = field(default_factory=BackboneConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    options: dict = field(default_factory=dict)
+    options: dict = spec(default_factory=dict, check=_check_tables)
     sweep: dict = field(default_factory=dict)   # e.g. {"er.memory_size": [100, 200]}: see continual/sweep.py
 
 
@@ -127,7 +150,9 @@ def run_specs(cfg: BenchConfig) -> list[RunSpec]:
             if "name" not in entry or unknown:
                 raise ValueError(f"strategies[{i}]: a table needs `name` and may have `label`, `options`"
                                  + (f"; unknown key(s) {unknown}" if unknown else ""))
-            name, label, inline = entry["name"], entry.get("label", entry["name"]), dict(entry.get("options", {}))
+            name, label, inline = entry["name"], entry.get("label", entry["name"]), entry.get("options", {})
+            if not isinstance(inline, dict):
+                raise ValueError(f"strategies[{i}].options: expected a table of options, got {inline!r}")
         else:
             raise ValueError(f"strategies[{i}]: expected a name or a table, got {entry!r}")
         get_strategy_class(name)
@@ -159,21 +184,14 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
     from evlearn.continual.backbones import BACKBONES, load_plugins
     from evlearn.continual.data import DATASETS, N_CLASSES, check_root
 
+    validate_config(cfg, where="")   # each section against its schema: types, ranges, choices
     specs = run_specs(cfg)
-    if not isinstance(cfg.seeds, (list, tuple)) or not cfg.seeds or not all(
-            isinstance(s, int) and not isinstance(s, bool) for s in cfg.seeds):
-        raise ValueError(f"seeds: give a non-empty list of integers, got {cfg.seeds!r}")
-    if len(set(cfg.seeds)) != len(cfg.seeds):
-        raise ValueError(f"seeds: duplicates in {cfg.seeds}")
     if cfg.data.name not in DATASETS:
         raise ValueError(f"data.name: unknown data set {cfg.data.name!r}; known: {list(DATASETS)}")
+    _check_data_options(cfg.data)
     if cfg.data.name != "synthetic":
         check_root(cfg.data.name, cfg.data.root)
     sc = cfg.scenario
-    if sc.kind not in SCENARIO_KINDS:
-        raise ValueError(f"scenario.kind must be one of {SCENARIO_KINDS}, got {sc.kind!r}")
-    if int(sc.n_tasks) < 1 or int(sc.classes_per_task) < 0:
-        raise ValueError("scenario: n_tasks must be >= 1 and classes_per_task >= 0")
     n_classes = N_CLASSES[cfg.data.name] if cfg.data.name != "synthetic" else \
         int(cfg.data.options.get("n_classes", 4))
     if sc.kind != "permuted":
@@ -187,15 +205,32 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
         load_plugins()
         if cfg.backbone.name not in BACKBONES:
             raise ValueError(f"backbone.name: unknown backbone {cfg.backbone.name!r}; known: {sorted(BACKBONES)}")
-    tr = cfg.train
-    if int(tr.epochs) < 1 or int(tr.batch_size) < 1 or not float(tr.lr) > 0:
-        raise ValueError("train: epochs and batch_size must be >= 1 and lr > 0")
+    if isinstance(sc.class_order, (list, tuple)) and sc.kind != "permuted" and len(sc.class_order) != n_classes:
+        raise ValueError(f"scenario.class_order lists {len(sc.class_order)} classes; {cfg.data.name} has {n_classes}")
     from evlearn.continual.backbones import default_device
 
-    default_device(tr.device)
-    if int(cfg.memory_size) < 0:
-        raise ValueError(f"memory_size must be >= 0 samples, got {cfg.memory_size}")
+    default_device(cfg.train.device)
     return specs
+
+
+def _check_data_options(data: DataConfig) -> None:
+    """data.options against the keyword arguments of the loader that receives them."""
+    import inspect
+
+    from evlearn.continual.data import load_nmnist_features, synthetic_blobs
+
+    loader = {"synthetic": synthetic_blobs, "nmnist": load_nmnist_features}.get(data.name)
+    if loader is None:
+        if data.options:
+            raise ValueError(f"data.options: data set {data.name!r} takes no options, got {sorted(data.options)}")
+        return
+    parameters = inspect.signature(loader).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return   # forwarded to a feature extractor that checks them itself
+    accepted = set(parameters) - {"root", "features", "feast_model", "progress", "seed"}
+    unknown = sorted(set(data.options) - accepted)
+    if unknown:
+        raise ValueError(f"data.options: unknown key(s) {unknown} for {data.name!r}; valid: {sorted(accepted)}")
 
 
 # ------------------------------------------------------------------ building blocks
@@ -335,12 +370,12 @@ def run_benchmark(config, out, *, progress: bool = False, after_task: Callable |
         if record.is_file() and read_json(record).get("run_config") != _json_roundtrip(_run_config(cfg, spec, seed)):
             raise ValueError(f"{record.parent} holds a run of a different config; use another --out folder "
                              f"or remove that run folder")
-    write_json(out / "config.json", run_record(cfg, None, runs=[s.label for s in specs]))
     arrays = None
     if todo:
         arrays = load_arrays(cfg.data.name, cfg.data.root, features=cfg.data.features,
                              feast_model=cfg.data.feast_model, progress=progress, **cfg.data.options)
-        build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training
+        build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training or file
+    write_json(out / "config.json", run_record(cfg, None, runs=[s.label for s in specs]))
     if executor is None or executor.is_serial:
         results = []
         for spec in specs:

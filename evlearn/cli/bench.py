@@ -40,9 +40,9 @@ def add_parser(subparsers):
     run_parser.add_argument("--out", required=True, help="result folder (one sub-folder per strategy and seed)")
     run_parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     run_parser.add_argument("--no-report", action="store_true", help="do not write the report at the end")
-    run_parser.add_argument("--threads", type=int, default=0,
-                            help="torch CPU threads of a serial run (default: torch's choice; Dask "
-                            "workers use one thread each)")
+    run_parser.add_argument("--threads", type=int, default=None,
+                            help="torch CPU threads of a serial run, 1 to the number of CPUs (default: torch's "
+                            "choice; Dask workers use one thread each)")
     add_execution_options(run_parser)
     run_parser.set_defaults(func=run)
     report_parser = actions.add_parser("report", help="write report.md and plots for a result folder",
@@ -57,9 +57,18 @@ def add_parser(subparsers):
 def run(args) -> int:
     from evlearn.continual.runner import read_bench_config, run_benchmark, validate
 
+    if args.threads is not None:
+        import os
+
+        from evlearn.validation import check_number
+
+        check_number(args.threads, "--threads", low=1, high=os.cpu_count() or 1, integer=True)
     config = read_bench_config(args.config)
-    validate(config)                  # config errors before any Dask cluster starts
-    if args.threads:
+    try:
+        validate(config)   # the whole config, before any folder is made
+    except ValueError as err:
+        raise ValueError(f"{args.config}: {err}") from None
+    if args.threads is not None:
         import torch
 
         torch.set_num_threads(args.threads)
@@ -83,5 +92,9 @@ def report(args) -> int:
     folder = getattr(args, "folder", None) or args.out
     out = write_report(folder)
     print(markdown_table(out["rows"]))
+    if out["unfinished"]:
+        runs = ", ".join(f"{r['label']} seed {r['seed']} ({r['state']})" for r in out["unfinished"])
+        print(f"evlearn bench report: warning: {len(out['unfinished'])} unfinished run(s) left out of the table: "
+              f"{runs}", file=sys.stderr)
     print(f"\nwrote {out['report']} and {', '.join(str(f) for f in out['figures'])}")
     return 0
