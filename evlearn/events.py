@@ -65,9 +65,19 @@ def as_events(events) -> np.ndarray:
     return out
 
 
+_INT64 = np.iinfo(np.int64)
+
+
 def _set_field(events: np.ndarray, name: str, column: np.ndarray) -> None:
-    """Copy ``column`` into integer field ``name``, refusing fractional values."""
-    if column.size and not (np.issubdtype(column.dtype, np.integer) or np.issubdtype(column.dtype, np.bool_)):
+    """Copy ``column`` into int64 field ``name``, refusing what int64 cannot hold exactly
+    (fractions, NaN, infinities, values beyond +-2**63), which a cast would silently garble."""
+    if column.size and column.dtype.kind == "u" and column.max() > _INT64.max:
+        raise ValueError(f"field {name!r} holds {column.max()}, beyond the int64 range")
+    if column.size and column.dtype.kind not in "iub":
+        if column.dtype.kind != "f":
+            raise ValueError(f"field {name!r} must hold integers (got dtype {column.dtype})")
+        if not np.all(np.isfinite(column)) or not np.all(np.abs(column) < 2.0**63):
+            raise ValueError(f"field {name!r} holds non-finite or out-of-range values (dtype {column.dtype})")
         if not np.all(np.equal(np.mod(column, 1), 0)):
             raise ValueError(f"field {name!r} must hold whole numbers (got dtype {column.dtype})")
     events[name] = column

@@ -67,3 +67,19 @@ def local_executor():
 
     with Executor("local", n_workers=2) as executor:
         yield executor
+
+
+FUZZ_CASES: dict[str, int] = {}
+
+
+@pytest.fixture(scope="session")
+def fuzz_cases() -> dict[str, int]:
+    """Fuzz targets add their case counts here; the totals are printed at the end of the session."""
+    return FUZZ_CASES
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_CASES:
+        terminalreporter.section("fuzz cases per target")
+        for target, count in sorted(FUZZ_CASES.items()):
+            terminalreporter.write_line(f"{target:40s} {count}")

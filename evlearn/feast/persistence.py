@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -177,7 +178,8 @@ def _open(path):
     try:
         arrays = dict(np.load(path, allow_pickle=False))
         header = json.loads(bytes(arrays.pop("header")).decode("utf-8"))
-    except (zipfile.BadZipFile, KeyError, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as err:
+    except (zipfile.BadZipFile, zlib.error, KeyError, EOFError, OSError, UnicodeDecodeError, json.JSONDecodeError,
+            ValueError) as err:
         raise ValueError(f"{path}: not a readable evlearn FEAST model file ({type(err).__name__}: {err})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path}: not an evlearn FEAST model file (format {header.get('format')!r})")
