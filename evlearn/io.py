@@ -185,8 +185,37 @@ def package_versions(*names: str) -> dict[str, str]:
     return versions
 
 
+def portable_path(path, root=None) -> str:
+    """``path`` as results should record it: relative to ``root`` (default: the current folder, the
+    project root when scripts run from it) when inside it or a sibling of it (``../shared/data/...``),
+    else only its name (a temporary or machine-specific place means nothing elsewhere)."""
+    path = Path(path)
+    if not path.is_absolute():
+        return str(path)
+    root = Path(root or os.getcwd()).resolve()
+    for base, prefix in ((root, ""), (root.parent, "../")):
+        if path.is_relative_to(base) and base != Path(base.anchor):
+            return prefix + str(path.relative_to(base)) if path != base else (prefix.rstrip("/") or ".")
+    return path.name or str(path)
+
+
+def _portable(value):
+    """Every absolute path string or Path inside ``value``, made portable."""
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_portable(v) for v in value]
+    if isinstance(value, (str, Path)) and os.path.isabs(value):
+        return portable_path(value)
+    return value
+
+
 def run_record(config=None, seed=None, **extra) -> dict:
-    """What every result records beside itself: seed, config, versions, command line."""
+    """What every result records beside itself: seed, config, versions, command line.
+
+    Paths are recorded relative to the project or data root (see :func:`portable_path`),
+    so committed results never hold the producing machine's folders.
+    """
     import dataclasses
     import datetime
 
@@ -200,4 +229,4 @@ def run_record(config=None, seed=None, **extra) -> dict:
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     record.update(extra)
-    return _to_jsonable(record)
+    return _to_jsonable(_portable(record))

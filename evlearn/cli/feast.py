@@ -165,6 +165,7 @@ def run_evaluate(args) -> int:
     from evlearn.feast.bulk import predict_files
     from evlearn.feast.data import list_samples
     from evlearn.feast.readout import classification_report
+    from evlearn.io import portable_path
 
     model = _load_classifier(args.model)
     samples, _ = list_samples(args.test)
@@ -181,7 +182,7 @@ def run_evaluate(args) -> int:
                                   progress=not args.no_progress)
     classes = sorted(known | set(labels.tolist()))
     report = classification_report(labels, predicted, classes)
-    report.update(model=str(args.model), test=str(args.test), unknown_classes=unknown,
+    report.update(model=portable_path(args.model), test=portable_path(args.test), unknown_classes=unknown,
                   n_samples_unknown_class=int(np.isin(labels, unknown).sum()))
     if args.json:
         print(json.dumps(report))
