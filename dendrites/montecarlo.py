@@ -66,7 +66,13 @@ def _result(successes, trials, level):
     return MonteCarloResult(int(successes), trials, level, low, high)
 
 
-def _check_common(trials, seed, level):
+MAX_SIMULATED_N = 10**8   # the kernels hold a permutation of all n cells (8 bytes each)
+
+
+def _check_common(trials, seed, level, n):
+    if n > MAX_SIMULATED_N:
+        raise ValueError(f"n={n} is too large to simulate (a permutation of n cells, {8 * n / 1e9:.3g} GB); "
+                         f"simulation takes n <= {MAX_SIMULATED_N:.0e}, the exact theory n <= 1e18")
     check_number(trials, "trials", low=1, integer=True)
     check_number(seed, "seed", low=0, high=2**32 - 1, integer=True)
     check_number(level, "level", low=0.0, high=1.0, low_open=True, high_open=True)
@@ -270,7 +276,7 @@ def simulate_false_match(n: int, a: int, s: int, theta: int, trials: int = 100_0
     Estimates :func:`evlearn.dendrites.theory.false_match_probability`.
     """
     theory.check_sizes(n, a, s, theta)
-    _check_common(trials, seed, level)
+    _check_common(trials, seed, level, n)
     return _result(_false_match_kernel(n, a, s, theta, trials, seed), trials, level)
 
 
@@ -283,7 +289,7 @@ def simulate_noise_match(n: int, a: int, s: int, theta: int, noise: float, trial
     v = theory.check_noise_args(a, s, theta, noise, n)
     if v > n - a:
         raise ValueError(f"cannot replace {v} cells: only n - a = {n - a} cells lie outside the pattern")
-    _check_common(trials, seed, level)
+    _check_common(trials, seed, level, n)
     return _result(_noise_match_kernel(n, a, s, theta, v, trials, seed), trials, level)
 
 
@@ -295,7 +301,7 @@ def simulate_neuron_false_match(n: int, a: int, s: int, theta: int, segments: in
     """
     theory.check_sizes(n, a, s, theta)
     theory.check_count(segments, "segments")
-    _check_common(trials, seed, level)
+    _check_common(trials, seed, level, n)
     return _result(_neuron_false_match_kernel(n, a, s, theta, segments, trials, seed), trials, level)
 
 
@@ -307,7 +313,7 @@ def simulate_union_false_match(n: int, a: int, s: int, theta: int, patterns: int
     """
     theory.check_sizes(n, a, s, theta)
     theory.check_count(patterns, "patterns")
-    _check_common(trials, seed, level)
+    _check_common(trials, seed, level, n)
     return _result(_union_false_match_kernel(n, a, s, theta, patterns, trials, seed), trials, level)
 
 

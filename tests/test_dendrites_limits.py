@@ -40,3 +40,11 @@ def test_prob_announces_long_unions_and_shows_progress(capsys, monkeypatch):
     assert "evaluates about 2.4e+05 terms" in err and "union sizes" in err
     assert main([*PROB, "--patterns", "30", "--no-progress"]) == 0
     assert "union sizes" not in capsys.readouterr().err
+
+
+def test_simulation_refuses_populations_it_cannot_hold(capsys):
+    """The Monte Carlo kernels hold a permutation of n cells: n = 1e12 used to die in a MemoryError."""
+    assert main(["dendrites", "prob", "--n", str(10**12), "--a", "300", "--s", "24", "--theta", "12",
+                 "--simulate", "10"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "too large to simulate" in err
