@@ -284,10 +284,14 @@ def test_config_file_reader_random_bytes(tmp_path_factory, raw, suffix, fuzz_cas
     _clean(fuzz_cases, "config files random bytes", lambda: load_config(BenchConfig, path))
 
 
-# ------------------------------------------------------------------ no partial output
+# ------------------------------------------------------------------ no half-written output
 @settings(max_examples=25, deadline=20000, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=st.binary(max_size=60))
-def test_extract_writes_nothing_when_one_input_is_bad(model_bytes, sample_bytes, tmp_path_factory, raw, fuzz_cases):
+def test_extract_never_half_writes(model_bytes, sample_bytes, tmp_path_factory, raw, fuzz_cases):
+    """A bad recording beside a good one: the good one's stream and the manifest are written whole,
+    the bad one is listed as failed and has no output, nothing temporary is left."""
+    import csv
+
     from evlearn.cli.main import main
 
     root = tmp_path_factory.mktemp("extract")
@@ -296,9 +300,13 @@ def test_extract_writes_nothing_when_one_input_is_bad(model_bytes, sample_bytes,
     (root / "in" / "0").mkdir(parents=True)
     (root / "in" / "0" / "a.bin").write_bytes(sample_bytes)
     (root / "in" / "0" / "b.bin").write_bytes(raw)
-    fuzz_cases["feast extract (no partial output)"] = fuzz_cases.get("feast extract (no partial output)", 0) + 1
+    fuzz_cases["feast extract (no half-written output)"] = fuzz_cases.get("feast extract (no half-written output)", 0) + 1
     code = main(["feast", "extract", "--model", str(model), "--in", str(root / "in"), "--out", str(root / "out"),
                  "--no-progress"])
     assert code in (0, 2)
-    written = sorted(p.name for p in (root / "out").rglob("*")) if (root / "out").exists() else []
-    assert written == ([] if code == 2 else ["0", "a.npy", "b.npy"])
+    written = sorted(p.relative_to(root / "out").as_posix() for p in (root / "out").rglob("*") if p.is_file())
+    assert written == (["0/a.npy", "manifest.csv"] if code == 2 else ["0/a.npy", "0/b.npy", "manifest.csv"])
+    with open(root / "out" / "manifest.csv") as handle:
+        status = {row["path"]: row["status"] for row in csv.DictReader(handle)}
+    assert status["0/a.bin"] == "ok" and (status["0/b.bin"] == "ok") == (code == 0)
+    np.load(root / "out" / "0" / "a.npy")  # whole, readable
