@@ -99,7 +99,7 @@ def _event_targets(layer):
         "slice_by_time": lambda ev, size: slice_by_time(ev, 5000),
         "crop": lambda ev, size: crop(ev, size, (1, 1)),
         "downsample": lambda ev, size: downsample(ev, size, factor=2),
-        "transforms.Compose": lambda ev, size: T.Compose([T.Denoise(size, filter_time=1000),
+        "transforms.Compose": lambda ev, size: T.Compose([T.Denoise(1000, sensor_size=size),
                                                           T.ToCountFrame(size)])(ev),
         "feature_histogram": lambda ev, size: feature_histogram(ev, 3, size, grid=2),
         "FEAST.transform": lambda ev, size: layer.transform(ev),
