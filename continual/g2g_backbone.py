@@ -13,12 +13,13 @@ both with nothing else changed::
     n_groups = 8
     # dst = { update_every = 100, prune_fraction = 0.1, prune = "magnitude", grow = "hebbian" }
 
-Dynamic sparse training inside any strategy: strategies own their training
-loops and make a fresh optimiser per task, so the backbone registers a global
-PyTorch optimiser step post-hook that rewires (and resets that optimiser's
-state at rewired entries) whenever an optimiser holding this backbone's masked
-weights steps. The step counter is a buffer, so it is saved in checkpoints and
-a resumed run rewires at the same steps.
+Dynamic sparse training inside any strategy goes through the runner's loop:
+the backbone's ``training_plugins()`` gives the strategy a plugin whose
+``after_update`` hook counts each optimiser step and rewires when due,
+resetting the strategy's current optimiser state at rewired entries. A
+hand-written PyTorch loop calls ``model.dst_step(optimizer)`` after each
+``optimizer.step()`` instead. The step counter is a buffer, so it is saved in
+checkpoints and a resumed run rewires at the same steps.
 
 Citation: Konstantaropoulos, Smyrnakis, Papadopouli, arXiv:2508.14140 (2025).
 """
@@ -26,10 +27,8 @@ from __future__ import annotations
 
 import copy
 import math
-import weakref
 
 import torch
-from torch.optim.optimizer import register_optimizer_step_post_hook
 
 from evlearn.config import from_dict
 from evlearn.continual.backbones import register_backbone
@@ -37,15 +36,14 @@ from evlearn.continual.g2g_dst import DSTConfig, DynamicSparseTraining
 from evlearn.continual.g2g_layers import G2GNet
 
 
-def _dst_hook(model_ref):
-    def hook(optimizer, args, kwargs):
-        model = model_ref()
-        if model is None or model.dst is None or not model.training or not model.owns(optimizer):
-            return
-        model.dst.steps = int(model.dst_steps)
-        model.dst.step(optimizer)
-        model.dst_steps.fill_(model.dst.steps)
-    return hook
+class DSTPlugin:
+    """Strategy-loop plugin: one DST step of ``backbone`` after each optimiser step of the strategy."""
+
+    def __init__(self, backbone: G2GBackbone):
+        self.backbone = backbone
+
+    def after_update(self, strategy) -> None:
+        self.backbone.dst_step(strategy.optimizer)
 
 
 @register_backbone("g2g_mlp")
@@ -78,18 +76,22 @@ class G2GBackbone(G2GNet):
                 raise ValueError("g2g_mlp: dst needs wiring = 'g2g'")
             config = from_dict(DSTConfig, dict(dst), where="g2g_mlp dst")
             self.dst = DynamicSparseTraining(self, config, seed=mask_seed)
-            self._dst_weights = {id(layer.weight) for layer in self.masked_layers()}
-            handle = register_optimizer_step_post_hook(_dst_hook(weakref.ref(self)))
-            # Unhook when the backbone is garbage-collected (never from inside the hook:
-            # torch iterates over the hooks while calling them).
-            weakref.finalize(self, handle.remove)
 
-    def owns(self, optimizer) -> bool:
-        """Whether ``optimizer`` updates this backbone's masked weights."""
-        return any(id(p) in self._dst_weights for group in optimizer.param_groups for p in group["params"])
+    def training_plugins(self) -> list:
+        """Add-ons for a strategy's training loop: DST when configured."""
+        return [] if self.dst is None else [DSTPlugin(self)]
+
+    def dst_step(self, optimizer) -> bool:
+        """Count one optimiser step and rewire when due (resetting ``optimizer``'s state there)."""
+        if self.dst is None:
+            return False
+        self.dst.steps = int(self.dst_steps)
+        rewired = self.dst.step(optimizer)
+        self.dst_steps.fill_(self.dst.steps)
+        return rewired
 
     def __deepcopy__(self, memo):
-        # A copy (e.g. LwF's frozen teacher) gets no DST and no optimiser hook of its own.
+        # A copy (e.g. LwF's frozen teacher) gets no DST: it never rewires.
         clone = self.__class__.__new__(self.__class__)
         memo[id(self)] = clone
         for key, value in self.__dict__.items():

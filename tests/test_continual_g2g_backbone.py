@@ -1,4 +1,4 @@
-"""G2GNet as a runner backbone: registry, dense/g2g switch, every strategy, DST through the optimiser hook."""
+"""G2GNet as a runner backbone: registry, dense/g2g switch, every strategy, DST through the strategy loop's hooks."""
 import copy
 
 import numpy as np
@@ -81,6 +81,7 @@ def test_checkpoint_round_trip_keeps_masks_and_step_counter():
         opt.zero_grad()
         loss.backward()
         opt.step()
+        model.dst_step(opt)             # a hand-written loop steps DST itself
     assert int(model.dst_steps) == 5 and len(model.dst.history) == 2
     torch.manual_seed(9)
     other = G2GBackbone((16,), 4, hidden=(16,), n_groups=4, sparsity=0.6,
@@ -102,6 +103,19 @@ def test_copies_do_not_rewire_and_keep_grad_masking():
     opt.step()
     assert torch.equal(teacher.layers[0].mask, mask_before) and int(teacher.dst_steps) == 0
     assert isinstance(teacher.layers[0], MaskedLinear)
+
+
+def test_dst_has_no_global_side_effect():
+    # No process-global optimiser hook: an optimiser stepping outside a strategy never rewires.
+    model = G2GBackbone((16,), 4, hidden=(16,), n_groups=4, sparsity=0.6,
+                        dst={"update_every": 1, "prune": "random", "grow": "random"})
+    mask_before = model.layers[0].mask.clone()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    (model(torch.randn(4, 16)) ** 2).sum().backward()
+    opt.step()
+    assert int(model.dst_steps) == 0 and torch.equal(model.layers[0].mask, mask_before)
+    assert [type(p).__name__ for p in model.training_plugins()] == ["DSTPlugin"]
+    assert G2GBackbone((16,), 4, hidden=(8,)).training_plugins() == []
 
 
 def test_dst_needs_g2g_wiring():

@@ -17,6 +17,11 @@ current minibatch lives on the strategy (``mb_x``, ``mb_y``, ``mb_task``,
         after_training_epoch()
       after_training_exp(task)                      # EWC: Fisher; ER: nothing
 
+Plugins: a backbone may bring add-ons to the loop through a method
+``training_plugins()`` returning objects with any of the hook names above; the
+loop calls ``plugin.<hook>(strategy, ...)`` after the strategy's own hook
+(G2GNet's dynamic sparse training rewires in ``after_update``).
+
 Methods with their own loop (SHARP: contrastive loss, kNN read-out) override
 ``train_task(task)`` and ``predict(X, classes=None)`` and keep the rest of the
 contract: ``state_dict``/``load_state_dict`` (checkpoint after each task) and
@@ -136,6 +141,8 @@ class Strategy:
         self.current_task = None
         self.optimizer = None
         self.n_classes = _output_size(self.model)
+        # Add-ons the backbone brings (G2GNet's dynamic sparse training): called after each own hook.
+        self.plugins = list(getattr(self.model, "training_plugins", lambda: [])())
 
     # ----------------------------------------------------------- the loop
     def train_task(self, task) -> "Strategy":
@@ -143,7 +150,7 @@ class Strategy:
         self.current_task = task
         self.mode = task.mode
         self.task_classes[int(task.task_id)] = tuple(int(c) for c in task.classes)
-        self.before_training_exp(task)
+        self._hook("before_training_exp", task)
         X_raw, y, t = self.training_data(task)
         self.train_raw, self.train_y = X_raw, y
         X = as_float_tensor(X_raw, self.device)
@@ -155,27 +162,27 @@ class Strategy:
                               unit="epoch")
         for self.epoch in epochs:
             self.model.train()
-            self.before_training_epoch()
+            self._hook("before_training_epoch")
             order = torch.from_numpy(self.rng.permutation(n)).to(self.device)
             for start in range(0, n, self.batch_size):
                 index = order[start:start + self.batch_size]
                 self.mb_index = index
                 self.mb_x, self.mb_y, self.mb_task = X[index], y_t[index], t_t[index]
-                self.before_forward()
+                self._hook("before_forward")
                 self.mb_output = self.forward(self.mb_x, self.mb_task)
-                self.after_forward()
+                self._hook("after_forward")
                 self.loss = self.criterion() + self.penalty()
-                self.before_backward()
+                self._hook("before_backward")
                 self.optimizer.zero_grad(set_to_none=True)
                 self.loss.backward()
                 self.after_backward()
                 self.optimizer.step()
-                self.after_update()
+                self._hook("after_update")
             if not torch.isfinite(self.loss.detach()):  # once per epoch: no per-step device sync
                 raise ValueError(f"{self.name}: the loss became {float(self.loss.detach())} in task {task.task_id}, "
                                  f"epoch {self.epoch}; lower the learning rate or the penalty weight")
-            self.after_training_epoch()
-        self.after_training_exp(task)
+            self._hook("after_training_epoch")
+        self._hook("after_training_exp", task)
         self.train_raw = self.train_y = None
         self.mb_x = self.mb_y = self.mb_task = self.mb_output = self.mb_index = self.loss = None
         return self
@@ -208,6 +215,14 @@ class Strategy:
         return 0.0
 
     # ----------------------------------------------------------- hooks
+    def _hook(self, name: str, *args) -> None:
+        """The strategy's own hook ``name``, then each plugin's (``plugin.<name>(strategy, *args)``)."""
+        getattr(self, name)(*args)
+        for plugin in self.plugins:
+            method = getattr(plugin, name, None)
+            if method is not None:
+                method(self, *args)
+
     def before_training_exp(self, task): pass
     def before_training_epoch(self): pass
     def before_forward(self): pass
