@@ -83,14 +83,17 @@ def markdown_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def _figure(**kwargs):
+    """A matplotlib Figure without pyplot: no global backend, state or figure registry touched."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
 def plot_curves(runs, path):
     """Plot the mean accuracy on the tasks seen so far after each task, one line per run label; returns the PNG path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    fig = _figure(figsize=(5.5, 3.8))
+    ax = fig.subplots()
     for label, results in runs.items():
         curves = np.array([r["accuracy_curve"] for r in results], dtype=float)
         x = np.arange(1, curves.shape[1] + 1)
@@ -104,22 +107,16 @@ def plot_curves(runs, path):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title("accuracy after each task (mean ± std over seeds)", fontsize=9)
-    path = save_figure(fig, path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_heatmaps(runs, path):
     """Plot the mean accuracy matrix R[i, j] of each run label as a heat map; returns the PNG path."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     n = len(runs)
     cols = min(n, 3)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+    fig = _figure(figsize=(3.2 * cols, 3.0 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     for ax, (label, results) in zip(axes.flat, runs.items()):
         R = np.mean([np.array(r["accuracy_matrix"], dtype=float) for r in results], axis=0)
         image = ax.imshow(R, vmin=0, vmax=1, cmap="viridis")
@@ -137,9 +134,7 @@ def plot_heatmaps(runs, path):
     for ax in list(axes.flat)[n:]:
         ax.axis("off")
     fig.colorbar(image, ax=axes, shrink=0.8, label="accuracy R[i, j]")
-    path = save_figure(fig, path)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_report(folder) -> dict:

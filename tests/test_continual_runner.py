@@ -201,3 +201,20 @@ def test_nmnist_count_frame_features(nmnist_dir):
     assert len(ytr) == 800 and set(np.unique(ytr)) == set(range(10))
     with pytest.raises(ValueError, match="feast_model"):
         load_arrays("nmnist", nmnist_dir, features="feast")
+
+
+def test_report_leaves_global_matplotlib_state_alone(tmp_path, monkeypatch):
+    import sys
+
+    import matplotlib
+
+    from evlearn.continual.report import write_report
+
+    run_benchmark(_config(strategies=["naive"], seeds=[0]), tmp_path)
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: pytest.fail("the report switched the global backend"))
+    rc_before = dict(matplotlib.rcParams)
+    figures_before = sys.modules["matplotlib.pyplot"].get_fignums() if "matplotlib.pyplot" in sys.modules else []
+    write_report(tmp_path)
+    assert dict(matplotlib.rcParams) == rc_before
+    if "matplotlib.pyplot" in sys.modules:      # no figure left open in pyplot's registry
+        assert sys.modules["matplotlib.pyplot"].get_fignums() == figures_before
