@@ -9,7 +9,7 @@ writes the runner's own report in each folder, then a side-by-side comparison:
 
 Usage::
 
-    python benchmarks/g2g_continual.py benchmarks/configs/g2g_continual.toml --out benchmarks/results/g2g/continual
+    python benchmarks/g2g_continual.py benchmarks/script_configs/g2g_continual.toml --out benchmarks/results/g2g/continual
 """
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def markdown(rows: list[dict], plan: list[dict]) -> str:
 
     lines = ["# G2GNet continual comparison: dense vs ensemble-to-ensemble backbone", "",
              "Class-incremental, 5 tasks x 2 classes; mean ± sample std over seeds. Produced by "
-             "`python benchmarks/g2g_continual.py benchmarks/configs/g2g_continual.toml`; each "
+             "`python benchmarks/g2g_continual.py benchmarks/script_configs/g2g_continual.toml`; each "
              "`<scenario>/<backbone>/` folder holds the runner's own report and per-run records "
              "(config, seed, package versions).", ""]
     for scenario in dict.fromkeys(r["scenario"] for r in rows):

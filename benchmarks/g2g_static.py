@@ -14,7 +14,7 @@ as the sparse one. Results: JSON + CSV + PNG in ``--out``.
 
 Usage::
 
-    python benchmarks/g2g_static.py benchmarks/configs/g2g_static.toml --out benchmarks/results/g2g
+    python benchmarks/g2g_static.py benchmarks/script_configs/g2g_static.toml --out benchmarks/results/g2g
 """
 from __future__ import annotations
 

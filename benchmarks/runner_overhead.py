@@ -62,7 +62,7 @@ def strategy_loop(scenario, epochs, batch_size, lr, seed):
 
     torch.manual_seed(seed)
     model = make_backbone("mlp", scenario.input_shape, scenario.n_classes, hidden=(400, 400))
-    strategy = make_strategy("naive", model, epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam",
+    strategy = make_strategy("naive", model, n_epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam",
                              seed=seed)
     R = np.zeros((len(scenario), len(scenario)))
     for i, task in enumerate(scenario):
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
                      "data": {"name": "mnist", "root": args.data},
                      "scenario": {"kind": "class", "n_tasks": 5},
                      "backbone": {"name": "mlp", "options": {"hidden": [400, 400]}},
-                     "train": {"epochs": args.epochs, "batch_size": 32, "lr": 0.001, "optimizer": "adam",
+                     "train": {"n_epochs": args.epochs, "batch_size": 32, "lr": 0.001, "optimizer": "adam",
                                "device": "cpu"}})
     arrays = load_arrays("mnist", args.data)
     scenario = build_scenario(cfg, arrays, 0)

@@ -23,13 +23,14 @@ from typing import Any, Callable
 
 import numpy as np
 
-from evlearn.config import from_dict, load_config, spec, validate_config
+from evlearn.config import from_dict, read_config_file, spec, validate_config
 from evlearn.continual import sweep
 from evlearn.io import atomic_path, read_json, run_record, write_csv, write_json
 from evlearn.progress import progress_bar
+from evlearn.validation import check_number
 
 SCENARIO_KINDS = ("class", "task", "permuted")
-BASE_TRAIN_KEYS = ("epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "device")
+BASE_TRAIN_KEYS = ("n_epochs", "batch_size", "lr", "optimizer", "momentum", "weight_decay", "device")
 
 
 def _check_class_order(value, name):
@@ -61,7 +62,8 @@ class DataConfig:
     root: str = ""                 # folder with the files (relative: from the current folder)
     features: str = spec("count_frame", choices=("count_frame", "feast"))   # nmnist only
     feast_model: str = ""          # nmnist + feast: path of a saved FEAST model
-    options: dict = field(default_factory=dict)  # synthetic: n_classes, n_features, ...
+    options: dict = field(default_factory=dict)  # synthetic: n_classes, n_features, ...; count_frame: scale
+    test_from_train: float = 0.0   # stratified fraction of Train moved to the test set (fixed seed 0)
 
 
 @dataclass
@@ -81,7 +83,7 @@ class BackboneConfig:
 
 @dataclass
 class TrainConfig:
-    epochs: int = spec(1, low=1)
+    n_epochs: int = spec(1, low=1)   # per task ("epochs" before docs/conventions.md: accepted, warns)
     batch_size: int = spec(32, low=1)
     lr: float = spec(0.001, low=0.0, low_open=True)
     optimizer: str = spec("adam", choices=("sgd", "adam"))
@@ -121,7 +123,20 @@ class RunSpec:
 
 def read_bench_config(path) -> BenchConfig:
     """Read a :class:`BenchConfig` from a TOML or YAML file (unknown keys are errors)."""
-    return load_config(BenchConfig, path)
+    data = upgrade_config(read_config_file(path), str(path))
+    try:
+        return from_dict(BenchConfig, data, where="")
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+
+
+def upgrade_config(data: dict, where: str = "config") -> dict:
+    """``data`` with keys renamed by docs/conventions.md mapped to the new names (a FutureWarning each)."""
+    from evlearn.continual.strategies import upgrade_options
+
+    if isinstance(data, dict) and isinstance(data.get("train"), dict):
+        data = {**data, "train": upgrade_options(f"{where}: [train]", data["train"], stacklevel=4)}
+    return data
 
 
 def as_config(config) -> BenchConfig:
@@ -129,14 +144,14 @@ def as_config(config) -> BenchConfig:
     if isinstance(config, BenchConfig):
         return config
     if isinstance(config, dict):
-        return from_dict(BenchConfig, config)
+        return from_dict(BenchConfig, upgrade_config(config))
     return read_bench_config(config)
 
 
 # ------------------------------------------------------------------ validation
 def run_specs(cfg: BenchConfig) -> list[RunSpec]:
     """The (label, strategy, options) of each strategy entry, checked against the registry."""
-    from evlearn.continual.strategies import get_strategy_class, strategy_parameters
+    from evlearn.continual.strategies import check_options, get_strategy_class, upgrade_options
 
     if not isinstance(cfg.strategies, (list, tuple)) or not cfg.strategies:
         raise ValueError("strategies: give a non-empty list of strategy names or tables")
@@ -159,11 +174,10 @@ def run_specs(cfg: BenchConfig) -> list[RunSpec]:
         if not str(label).replace("-", "_").replace(".", "_").isidentifier():
             raise ValueError(f"strategies[{i}]: label {label!r} must be a simple folder name")
         options = {**cfg.options.get(name, {}), **(cfg.options.get(label, {}) if label != name else {}), **inline}
-        allowed = strategy_parameters(name) - set(BASE_TRAIN_KEYS) - {"seed", "progress"}
+        options = upgrade_options(f"strategy {label!r} ({name})", options, stacklevel=4)
         points = sweep.expand(str(label), name, options, swept)
-        unknown = sorted(set().union(*(set(o) for _, o in points)) - strategy_parameters(name))
-        if unknown:
-            raise ValueError(f"strategy {label!r} ({name}): unknown option(s) {unknown}; valid: {sorted(allowed)}")
+        for point_label, point_options in points:
+            check_options(name, point_options, where=f"strategy {point_label!r} ({name})")
         specs.extend(RunSpec(point_label, name, point_options) for point_label, point_options in points)
         targets.update((name, str(label)))
     sweep.check_targets(swept, targets)
@@ -191,6 +205,7 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
     _check_data_options(cfg.data)
     if cfg.data.name != "synthetic":
         check_root(cfg.data.name, cfg.data.root)
+    check_number(cfg.data.test_from_train, "data.test_from_train", low=0.0, high=1.0, high_open=True)
     sc = cfg.scenario
     n_classes = N_CLASSES[cfg.data.name] if cfg.data.name != "synthetic" else \
         int(cfg.data.options.get("n_classes", 4))
@@ -207,6 +222,7 @@ def validate(cfg: BenchConfig) -> list[RunSpec]:
             raise ValueError(f"backbone.name: unknown backbone {cfg.backbone.name!r}; known: {sorted(BACKBONES)}")
     if isinstance(sc.class_order, (list, tuple)) and sc.kind != "permuted" and len(sc.class_order) != n_classes:
         raise ValueError(f"scenario.class_order lists {len(sc.class_order)} classes; {cfg.data.name} has {n_classes}")
+    check_train_used(cfg, specs)
     from evlearn.continual.backbones import default_device
 
     default_device(cfg.train.device)
@@ -233,6 +249,20 @@ def _check_data_options(data: DataConfig) -> None:
         raise ValueError(f"data.options: unknown key(s) {unknown} for {data.name!r}; valid: {sorted(accepted)}")
 
 
+def check_train_used(cfg: BenchConfig, specs: list[RunSpec]) -> None:
+    """A [train] setting changed from its default must be used by some strategy of the config."""
+    from evlearn.continual.strategies import strategy_parameters
+
+    used = set().union(*(strategy_parameters(spec.strategy) for spec in specs))
+    defaults = TrainConfig()
+    unused = [f"train.{key}" for key in BASE_TRAIN_KEYS
+              if key not in used and getattr(cfg.train, key) != getattr(defaults, key)]
+    if unused:
+        names = sorted({spec.strategy for spec in specs})
+        raise ValueError(f"{', '.join(unused)} set, but no strategy of this config uses it ({names}); "
+                         f"remove it (SHARP, for one, has its own schedule and options)")
+
+
 # ------------------------------------------------------------------ building blocks
 def build_scenario(cfg: BenchConfig, arrays, seed: int):
     """The scenario of ``cfg`` on the loaded ``arrays`` (X_train, y_train, X_test, y_test), drawn with ``seed``."""
@@ -255,19 +285,67 @@ def build_strategy(cfg: BenchConfig, spec: RunSpec, scenario, seed: int, progres
 
     torch.manual_seed(seed)
     model = make_backbone(cfg.backbone.name, scenario.input_shape, scenario.n_classes, **cfg.backbone.options)
-    kwargs = {k: getattr(cfg.train, k) for k in BASE_TRAIN_KEYS}
-    if "memory_size" in strategy_parameters(spec.strategy):
+    accepted = strategy_parameters(spec.strategy)
+    kwargs = {k: getattr(cfg.train, k) for k in BASE_TRAIN_KEYS if k in accepted}
+    if "memory_size" in accepted:
         kwargs["memory_size"] = cfg.memory_size
     kwargs.update(spec.options)
     return make_strategy(spec.strategy, model, seed=seed, progress=progress, **kwargs)
 
 
-def _run_config(cfg: BenchConfig, spec: RunSpec, seed: int) -> dict:
-    """What must match for a stored run to be resumed or reused."""
+def run_config(cfg: BenchConfig, spec: RunSpec, seed: int) -> dict:
+    """What must match for a stored run to be resumed or reused (JSON-ready, as stored in run.json)."""
     full = dataclasses.asdict(cfg)
-    return {"name": cfg.name, "data": full["data"], "scenario": full["scenario"],
+    return _json_roundtrip({"name": cfg.name, "data": full["data"], "scenario": full["scenario"],
             "backbone": full["backbone"], "train": full["train"], "memory_size": cfg.memory_size,
-            "strategy": spec.strategy, "label": spec.label, "options": spec.options, "seed": seed}
+            "strategy": spec.strategy, "label": spec.label, "options": spec.options, "seed": seed})
+
+
+PATH_SETTINGS = ("data.root", "data.feast_model")
+
+
+def _flatten(value, prefix=""):
+    if isinstance(value, dict) and value:
+        out = {}
+        for key, item in value.items():
+            out.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    return {prefix: value}
+
+
+def config_changes(stored: dict, wanted: dict) -> list[str]:
+    """The settings of a stored run config that differ from ``wanted``, as "key: old -> new".
+
+    A setting added since the run was stored counts as unchanged when it has its
+    default value; a key renamed by docs/conventions.md is compared under its new
+    name; the data paths are compared as folders (absolute or relative alike).
+    """
+    from evlearn.continual.strategies import RENAMED_OPTIONS
+
+    defaults = _flatten(run_config(BenchConfig(), RunSpec("", "", {}), 0))
+    stored = dict(stored or {})
+    if isinstance(stored.get("train"), dict):
+        stored["train"] = {RENAMED_OPTIONS.get(k, k): v for k, v in stored["train"].items()}
+    old, new = _flatten(stored), _flatten(wanted)
+    changes = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, defaults.get(key)), new.get(key, defaults.get(key))
+        if key in PATH_SETTINGS and a and b and Path(a).resolve() == Path(b).resolve():
+            continue
+        if a != b:
+            changes.append(f"{key}: {a!r} -> {b!r}")
+    return changes
+
+
+def check_same_run(record_path: Path, wanted: dict) -> None:
+    """ValueError naming the changed settings when ``record_path`` holds a run of another config."""
+    if not record_path.is_file():
+        return
+    changes = config_changes(read_json(record_path).get("run_config"), wanted)
+    if changes:
+        shown = "; ".join(changes[:4]) + (f"; and {len(changes) - 4} more" if len(changes) > 4 else "")
+        raise ValueError(f"{record_path.parent} holds a run of a different config ({shown}); use another "
+                         f"--out folder or remove that run folder")
 
 
 def _json_roundtrip(value):
@@ -290,12 +368,8 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
     metrics_path = run_dir / "metrics.json"
     record_path = run_dir / "run.json"
     checkpoint_path = run_dir / "checkpoint.pt"
-    wanted = _json_roundtrip(_run_config(cfg, spec, seed))
-    if record_path.is_file():
-        stored = read_json(record_path).get("run_config")
-        if stored != wanted:
-            raise ValueError(f"{run_dir} holds a run of a different config; use another --out folder "
-                             f"or remove that run folder")
+    wanted = run_config(cfg, spec, seed)
+    check_same_run(record_path, wanted)
     if metrics_path.is_file():
         return read_json(metrics_path)
 
@@ -366,14 +440,12 @@ def run_benchmark(config, out, *, progress: bool = False, after_task: Callable |
     todo = [(s, seed) for s in specs for seed in cfg.seeds
             if not (out / s.label / f"seed_{seed}" / "metrics.json").is_file()]
     for spec, seed in [(s, seed) for s in specs for seed in cfg.seeds]:   # config clashes: fail before training
-        record = out / spec.label / f"seed_{seed}" / "run.json"
-        if record.is_file() and read_json(record).get("run_config") != _json_roundtrip(_run_config(cfg, spec, seed)):
-            raise ValueError(f"{record.parent} holds a run of a different config; use another --out folder "
-                             f"or remove that run folder")
+        check_same_run(out / spec.label / f"seed_{seed}" / "run.json", run_config(cfg, spec, seed))
     arrays = None
     if todo:
         arrays = load_arrays(cfg.data.name, cfg.data.root, features=cfg.data.features,
-                             feast_model=cfg.data.feast_model, progress=progress, **cfg.data.options)
+                             feast_model=cfg.data.feast_model, test_from_train=cfg.data.test_from_train,
+                             progress=progress, **cfg.data.options)
         build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training or file
     write_json(out / "config.json", run_record(cfg, None, runs=[s.label for s in specs]))
     if executor is None or executor.is_serial:

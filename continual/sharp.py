@@ -61,9 +61,11 @@ class SHARP(Strategy):
     (25), ``k_neighbors`` (5), ``temperature`` (0.1), ``phase_epochs`` (3),
     ``max_phases`` (10), ``min_activation_perc`` (90), ``tau_param`` (30),
     ``selection_batch`` (1024), ``reinit`` (True), ``learning_rate`` (Adadelta,
-    1.0), ``stream_batch_size`` (256). The runner's shared options ``epochs``,
-    ``batch_size``, ``lr``, ``optimizer``, ``momentum`` and ``weight_decay``
-    are accepted and ignored (a task takes ``max_phases * phase_epochs`` epochs).
+    1.0), ``stream_batch_size`` (256); ``device``, ``seed``, ``progress`` as every
+    strategy. SHARP has its own schedule (a task takes ``max_phases *
+    phase_epochs`` epochs, Adadelta), so the shared training options
+    ``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``momentum`` and
+    ``weight_decay`` are refused, never silently ignored.
     """
 
     paper = ("Gurbuz, Moorman, Dovrolis 2023, SHARP: Sparsity and Hidden Activation RePlay for "
@@ -75,7 +77,8 @@ class SHARP(Strategy):
                  ltm_per_class: int = 25, k_neighbors: int = 5, temperature: float = 0.1,
                  phase_epochs: int = 3, max_phases: int = 10, min_activation_perc: float = 90.0,
                  tau_param: float = 30.0, selection_batch: int = 1024, reinit: bool = True,
-                 stream_batch_size: int = 256, learning_rate: float = 1.0, **kwargs):
+                 stream_batch_size: int = 256, learning_rate: float = 1.0, device=None, seed: int = 0,
+                 progress: bool = False):
         if replay not in ("hidden", "raw", "none"):
             raise ValueError(f"sharp: replay must be 'hidden', 'raw' or 'none', got {replay!r}")
         if arch not in ARCHITECTURES:
@@ -93,11 +96,8 @@ class SHARP(Strategy):
         if not isinstance(model, SharpNet):
             model = SharpNet(_input_shape_of(model), getattr(model, "n_classes", None) or
                              model.head.out_features, **ARCHITECTURES[arch])
-        # The runner's shared [train] options epochs / batch_size / lr / optimizer / momentum /
-        # weight_decay are accepted and ignored: SHARP has its own schedule and Adadelta.
-        for shared in ("optimizer", "batch_size", "lr", "epochs", "momentum", "weight_decay"):
-            kwargs.pop(shared, None)
-        super().__init__(model, batch_size=stream_batch_size, lr=learning_rate, optimizer="sgd", **kwargs)
+        super().__init__(model, batch_size=stream_batch_size, lr=learning_rate, optimizer="sgd", device=device,
+                         seed=seed, progress=progress)
         self.net: SharpNet = self.model
         self.arch, self.sparse, self.replay = arch, bool(sparse), replay
         self.density = float(density) if self.sparse else 1.0

@@ -24,7 +24,7 @@ def split_mnist(root, device: str, backbone: dict) -> dict:
         "data": {"name": "mnist", "root": str(root)},
         "scenario": {"kind": "class", "n_tasks": 5, "class_order": "sorted"},
         "backbone": backbone,
-        "train": {"epochs": 2, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "device": device},
+        "train": {"n_epochs": 2, "batch_size": 64, "lr": 0.001, "optimizer": "adam", "device": device},
     }
 
 

@@ -28,7 +28,7 @@ def _run(tmp_path, data, scenario, backbone="mlp", strategies=("naive", "er")):
     cfg = as_config({"name": "fixture", "seeds": [0], "strategies": list(strategies), "memory_size": 8,
                      "data": data, "scenario": scenario,
                      "backbone": {"name": backbone, "options": {"hidden": [32]} if backbone == "mlp" else {}},
-                     "train": {"epochs": 1, "batch_size": 16}})
+                     "train": {"n_epochs": 1, "batch_size": 16}})
     results = run_benchmark(cfg, tmp_path / "out")
     return results
 

@@ -56,7 +56,7 @@ def test_every_strategy_trains_the_g2g_backbone_with_dst(strategy):
                         dst={"update_every": 3, "prune_fraction": 0.2, "prune": "magnitude", "grow": "hebbian"})
     counts = [layer.nnz for layer in model.masked_layers()]
     masks0 = [layer.mask.clone() for layer in model.masked_layers()]
-    options = dict(epochs=2, batch_size=16, lr=0.01, optimizer="adam", seed=0)
+    options = dict(n_epochs=2, batch_size=16, lr=0.01, optimizer="adam", seed=0)
     if strategy == "er":
         options["memory_size"] = 20
     learner = get_strategy_class(strategy)(model, **options)

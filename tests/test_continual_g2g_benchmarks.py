@@ -23,10 +23,10 @@ continual = _load("g2g_continual")
 
 
 def test_committed_configs_parse(shared_data):  # validate() checks the configs' ../shared/data folders
-    cfg = static.load_config(ROOT / "benchmarks" / "configs" / "g2g_static.toml")
+    cfg = static.load_config(ROOT / "benchmarks" / "script_configs" / "g2g_static.toml")
     names = [v.name for v in cfg.variants]
     assert names[0] == "dense" and "g2g-mixer-dst" in names and len(cfg.seeds) == 3
-    plan = continual.read_plan(ROOT / "benchmarks" / "configs" / "g2g_continual.toml")
+    plan = continual.read_plan(ROOT / "benchmarks" / "script_configs" / "g2g_continual.toml")
     assert {(e["scenario"], e["backbone"]) for e in plan} == {
         (s, b) for s in ("split_mnist", "split_nmnist") for b in ("dense", "g2g", "g2g_dst")}
     from evlearn.continual.runner import read_bench_config, validate

@@ -8,7 +8,7 @@ import pytest
 
 from evlearn.cli.main import main
 from evlearn.continual.runner import as_config, run_benchmark, validate
-from evlearn.io import read_json
+from evlearn.io import read_json, write_json
 
 TINY = {
     "name": "tiny",
@@ -19,7 +19,7 @@ TINY = {
                                               "n_train_per_class": 30, "n_test_per_class": 20}},
     "scenario": {"kind": "class", "n_tasks": 2},
     "backbone": {"name": "mlp", "options": {"hidden": [16]}},
-    "train": {"epochs": 3, "batch_size": 16, "lr": 0.1, "optimizer": "sgd"},
+    "train": {"n_epochs": 3, "batch_size": 16, "lr": 0.1, "optimizer": "sgd"},
     "options": {"ewc": {"ewc_lambda": 50.0, "fisher_samples": 20}},
 }
 
@@ -38,7 +38,7 @@ n_tasks = 2
 name = "mlp"
 options = { hidden = [16] }
 [train]
-epochs = 2
+n_epochs = 2
 batch_size = 16
 lr = 0.1
 optimizer = "sgd"
@@ -108,7 +108,7 @@ def test_run_folder_contents(tmp_path):
 def test_changed_config_is_refused(tmp_path):
     run_benchmark(_config(strategies=["naive"], seeds=[0]), tmp_path)
     changed = _config(strategies=["naive"], seeds=[0], train={**TINY["train"], "lr": 0.5})
-    with pytest.raises(ValueError, match="different config"):
+    with pytest.raises(ValueError, match=r"different config \(train.lr: 0.1 -> 0.5\)"):
         run_benchmark(changed, tmp_path)
     # adding a seed or a strategy to the same folder is fine
     run_benchmark(_config(strategies=["naive"], seeds=[0, 1]), tmp_path)
@@ -218,3 +218,101 @@ def test_report_leaves_global_matplotlib_state_alone(tmp_path, monkeypatch):
     assert dict(matplotlib.rcParams) == rc_before
     if "matplotlib.pyplot" in sys.modules:      # no figure left open in pyplot's registry
         assert sys.modules["matplotlib.pyplot"].get_fignums() == figures_before
+
+
+def test_resume_names_the_change_and_accepts_the_same_folder_by_another_path(tmp_path, monkeypatch, mnist_dir):
+    import os
+
+    monkeypatch.chdir(tmp_path)
+    relative = os.path.relpath(mnist_dir, tmp_path)
+    base = {"strategies": ["naive"], "seeds": [0], "data": {"name": "mnist", "root": relative},
+            "scenario": {"kind": "class", "n_tasks": 5}, "train": {"n_epochs": 1, "batch_size": 256}}
+    from evlearn.continual.runner import check_same_run, config_changes, run_config
+
+    cfg = _config(**base)
+    spec = validate(cfg)[0]
+    stored = run_config(cfg, spec, 0)
+    absolute = _config(**{**base, "data": {"name": "mnist", "root": os.path.abspath(mnist_dir)}})
+    assert config_changes(stored, run_config(absolute, spec, 0)) == []
+    # a run stored before a setting existed or under a renamed key is still the same run
+    old_style = copy.deepcopy(stored)
+    old_style["train"]["epochs"] = old_style["train"].pop("n_epochs")
+    del old_style["data"]["test_from_train"]
+    assert config_changes(old_style, stored) == []
+    moved = _config(**{**base, "data": {**base["data"], "test_from_train": 0.1}}, memory_size=7)
+    changes = config_changes(stored, run_config(moved, spec, 0))
+    assert changes == ["data.test_from_train: 0.0 -> 0.1", "memory_size: 20 -> 7"]
+    record = tmp_path / "run.json"
+    write_json(record, {"run_config": stored})
+    with pytest.raises(ValueError, match=r"data.test_from_train: 0.0 -> 0.1; memory_size: 20 -> 7"):
+        check_same_run(record, run_config(moved, spec, 0))
+
+
+def test_deprecated_train_epochs_warns_and_maps(tmp_path):
+    with pytest.warns(FutureWarning, match="'epochs' is deprecated.*'n_epochs'"):
+        cfg = _config(train={"epochs": 4})
+    assert cfg.train.n_epochs == 4
+    with pytest.raises(ValueError, match="give 'n_epochs' only"):
+        _config(train={"epochs": 4, "n_epochs": 4})
+    toml = tmp_path / "old.toml"
+    toml.write_text(TOML.replace("n_epochs = 2", "epochs = 2"))
+    from evlearn.continual.runner import read_bench_config
+
+    with pytest.warns(FutureWarning, match="old.toml: \\[train\\]: 'epochs'"):
+        assert read_bench_config(toml).train.n_epochs == 2
+
+
+def test_options_a_strategy_does_not_use_are_refused_before_any_folder(tmp_path, capsys):
+    sharp_only = TOML.replace('strategies = ["naive", "er"]', 'strategies = ["sharp"]').replace(
+        "memory_size = 20\n", "")
+    config = tmp_path / "sharp.toml"
+    config.write_text(sharp_only)
+    assert main(["bench", "run", str(config), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "train.n_epochs, train.batch_size, train.lr, train.optimizer set, but no strategy" in err[0]
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(ValueError, match=r"sharp does not use the shared training option\(s\) \['lr'\]"):
+        validate(_config(strategies=[{"name": "sharp", "options": {"lr": 0.1}}]))
+    validate(_config(strategies=["naive", "sharp"]))    # [train] is used by naive: fine
+
+
+def test_test_from_train_moves_a_stratified_part_of_train(tmp_path):
+    from evlearn.continual.data import load_arrays
+
+    Xtr, ytr, Xte, yte = load_arrays("synthetic", n_classes=4, n_train_per_class=40, n_test_per_class=10)
+    Mtr, mytr, Mte, myte = load_arrays("synthetic", n_classes=4, n_train_per_class=40, n_test_per_class=10,
+                                       test_from_train=0.25)
+    assert len(mytr) == 120 and len(myte) == 40 + 40
+    assert np.array_equal(np.bincount(myte[40:]), [10, 10, 10, 10])     # stratified: 25 % of each class
+    assert np.array_equal(Mte[:40], Xte)                                  # the test set keeps its own samples first
+    moved = {row.tobytes() for row in Mte[40:]}
+    assert moved.isdisjoint({row.tobytes() for row in Mtr}) and moved <= {row.tobytes() for row in Xtr}
+    with pytest.raises(ValueError, match="data.test_from_train"):
+        validate(_config(data={**TINY["data"], "test_from_train": 1.0}))
+
+
+def test_nmnist_uint8_count_frames_and_held_out_train(nmnist_dir):
+    from evlearn.continual.data import load_arrays
+
+    Ftr, ytr, Fte, yte = load_arrays("nmnist", nmnist_dir, test_from_train=0.25, scale="uint8")
+    assert Ftr.dtype == np.uint8 and Ftr.shape == (601, 2, 34, 34) and Fte.shape == (249, 2, 34, 34)
+    assert Ftr.max() == 255 and len(ytr) == 601 and len(yte) == 249
+    with pytest.raises(ValueError, match="scale must be one of"):
+        load_arrays("nmnist", nmnist_dir, scale="minmax")
+
+
+def test_every_file_in_benchmarks_configs_is_a_bench_run_config():
+    # configs of benchmark scripts and other commands live in benchmarks/script_configs
+    import warnings
+    from pathlib import Path
+
+    from evlearn.continual.runner import check_train_used, read_bench_config, run_specs
+
+    folder = Path(__file__).resolve().parents[1] / "benchmarks" / "configs"
+    paths = sorted(folder.iterdir())
+    assert len(paths) >= 10
+    for path in paths:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")      # no deprecated keys in committed configs
+            cfg = read_bench_config(path)
+        check_train_used(cfg, run_specs(cfg))

@@ -169,7 +169,7 @@ def test_plugged_into_the_runner_with_resume(tmp_path):
                                                      "n_train_per_class": 30, "n_test_per_class": 20}},
            "scenario": {"kind": "class", "n_tasks": 2, "blurry": 0.1},
            "backbone": {"name": "mlp", "options": {"hidden": [16]}},
-           "train": {"epochs": 2, "batch_size": 16, "lr": 0.1, "optimizer": "sgd"}}
+           "train": {"n_epochs": 2, "batch_size": 16, "lr": 0.1, "optimizer": "sgd"}}
 
     class Kill(Exception):
         pass
@@ -192,18 +192,21 @@ def test_plugged_into_the_runner_with_resume(tmp_path):
     assert ltm > 0 and ltm % n_classes == 0 and sharp["peak_total_memory_bytes"] >= sharp["peak_memory_bytes"] + ltm
 
 
-def test_runner_config_of_the_comparison_is_valid(mnist_dir):
+def test_runner_configs_of_the_comparison_are_valid(mnist_dir, nmnist_dir):
     from pathlib import Path
 
     from evlearn.config import read_config_file
     from evlearn.continual.runner import as_config, validate
 
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "configs" / "sharp_runner_split_mnist.toml"
-    data = read_config_file(path)
-    data["data"]["root"] = str(mnist_dir)
-    specs = validate(as_config(data))
-    assert [s.label for s in specs][:3] == ["sharp", "sharp_raw_replay", "sharp_dense"]
-    assert specs[1].options == {"replay": "raw"}
+    configs = Path(__file__).resolve().parents[1] / "benchmarks" / "configs"
+    for name, root in (("sharp_split_mnist", mnist_dir), ("sharp_split_mnist_blurry", mnist_dir),
+                       ("sharp_split_nmnist", nmnist_dir)):
+        data = read_config_file(configs / f"{name}.toml")
+        data["data"]["root"] = str(root)
+        specs = validate(as_config(data))
+        assert specs[0].label == "sharp" and specs[0].options == {}
+    assert {s.label: s.options for s in specs}["sharp_raw_replay"] == {"replay": "raw"}
+    assert data["data"]["test_from_train"] == 0.25 and data["data"]["options"] == {"scale": "uint8"}
 
 
 def test_sharp_reads_the_image_shape_of_an_mlp_backbone():

@@ -27,7 +27,7 @@ def blobs():
 def _train(name, scenario, seed=0, **extra):
     torch.manual_seed(seed)
     model = make_backbone("mlp", scenario.input_shape, scenario.n_classes, hidden=(32,))
-    strategy = make_strategy(name, model, epochs=10, batch_size=16, lr=0.1, optimizer="sgd", seed=seed,
+    strategy = make_strategy(name, model, n_epochs=10, batch_size=16, lr=0.1, optimizer="sgd", seed=seed,
                              **{**OPTIONS.get(name, {}), **extra})
     R = []
     for task in scenario:
@@ -75,7 +75,7 @@ def test_joint_trains_on_everything_seen(results, blobs):
 
 def test_er_buffer_larger_than_the_stream(blobs):
     torch.manual_seed(0)
-    er = make_strategy("er", make_backbone("mlp", blobs.input_shape, 4, hidden=(8,)), memory_size=1000, epochs=2)
+    er = make_strategy("er", make_backbone("mlp", blobs.input_shape, 4, hidden=(8,)), memory_size=1000, n_epochs=2)
     er.train_task(blobs[0])
     assert len(er.memory) == blobs[0].n_train == len(er.memory["y"])
     assert er.memory_bytes() == blobs[0].n_train * (8 * 4 + 1)
@@ -102,7 +102,7 @@ def test_er_uint8_inputs_counted_in_bytes():
     y = np.repeat(np.arange(4), 20)
     sc = split_scenario(X, y, X, y, n_tasks=2)
     torch.manual_seed(0)
-    er = make_strategy("er", make_backbone("mlp", (6, 6), 4, hidden=(8,)), memory_size=10, epochs=1)
+    er = make_strategy("er", make_backbone("mlp", (6, 6), 4, hidden=(8,)), memory_size=10, n_epochs=1)
     er.train_task(sc[0])
     assert er.memory["x"].dtype == np.uint8 and er.memory_bytes() == 10 * 36 + 10
     assert torch.allclose(as_float_tensor(X[:2]), torch.from_numpy(X[:2]).float() / 255)
@@ -110,7 +110,7 @@ def test_er_uint8_inputs_counted_in_bytes():
 
 def test_ewc_penalty_equals_sum_over_tasks(blobs):
     torch.manual_seed(0)
-    ewc = make_strategy("ewc", make_backbone("mlp", blobs.input_shape, 4, hidden=(16,)), epochs=2,
+    ewc = make_strategy("ewc", make_backbone("mlp", blobs.input_shape, 4, hidden=(16,)), n_epochs=2,
                         lr=0.1, optimizer="sgd", ewc_lambda=3.0, fisher_samples=30)
     anchors = []
     assert ewc.penalty() == 0.0
@@ -156,7 +156,7 @@ def test_lwf_penalty_zero_for_unchanged_model(blobs, results):
     assert lwf.old_classes == [0, 1, 2, 3]
     assert not any(p.requires_grad for p in lwf.old_model.parameters())
     torch.manual_seed(0)
-    fresh = make_strategy("lwf", make_backbone("mlp", blobs.input_shape, 4, hidden=(16,)), epochs=1)
+    fresh = make_strategy("lwf", make_backbone("mlp", blobs.input_shape, 4, hidden=(16,)), n_epochs=1)
     assert fresh.penalty() == 0.0
     fresh.train_task(blobs[0])
     fresh.mb_x = torch.from_numpy(blobs[1].X_train[:10])
@@ -175,7 +175,7 @@ def test_task_incremental_predicts_within_task(name):
     sc = split_scenario(X, y, Xt, yt, n_tasks=2, mode="task")
     torch.manual_seed(0)
     options = {"ewc": {"ewc_lambda": 10.0}, "er": {"memory_size": 10}}.get(name, {})
-    strategy = make_strategy(name, make_backbone("mlp", (8,), 4, hidden=(16,)), epochs=5, lr=0.1,
+    strategy = make_strategy(name, make_backbone("mlp", (8,), 4, hidden=(16,)), n_epochs=5, lr=0.1,
                              optimizer="sgd", **options)
     R = []
     for task in sc:
@@ -192,7 +192,7 @@ def test_diverging_loss_is_a_clear_error(blobs):
         def penalty(self):
             return torch.tensor(float("inf"))
 
-    strategy = Exploding(make_backbone("mlp", blobs.input_shape, 4, hidden=(4,)), epochs=1)
+    strategy = Exploding(make_backbone("mlp", blobs.input_shape, 4, hidden=(4,)), n_epochs=1)
     with pytest.raises(ValueError, match="loss became inf in task 0, epoch 0"):
         strategy.train_task(blobs[0])
 
@@ -265,3 +265,22 @@ def test_backbones():
 
     assert make_strategy("naive", make_backbone("_test_linear", (2, 2), 3)).n_classes == 3
     del BACKBONES["_test_linear"]
+
+
+def test_deprecated_epochs_option_warns_and_maps():
+    model = make_backbone("mlp", (4,), 2, hidden=(4,))
+    with pytest.warns(FutureWarning, match="'epochs' is deprecated.*'n_epochs'"):
+        assert make_strategy("naive", model, epochs=3).n_epochs == 3
+    with pytest.raises(ValueError, match="give 'n_epochs' only"):
+        make_strategy("naive", model, epochs=3, n_epochs=3)
+
+
+def test_sharp_refuses_the_shared_training_options_it_does_not_use():
+    from evlearn.continual.strategies import strategy_parameters
+
+    params = strategy_parameters("sharp")
+    assert {"learning_rate", "phase_epochs", "seed", "device"} <= params
+    assert not params & {"n_epochs", "lr", "optimizer", "batch_size", "momentum", "weight_decay"}
+    assert {"n_epochs", "lr", "memory_size"} <= strategy_parameters("er")
+    with pytest.raises(ValueError, match=r"sharp does not use the shared training option\(s\) \['lr', 'n_epochs'\]"):
+        make_strategy("sharp", make_backbone("mlp", (8,), 4, hidden=(4,)), lr=0.1, n_epochs=2)

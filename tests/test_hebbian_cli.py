@@ -86,7 +86,7 @@ def test_run_config_writes_result(tmp_path, capsys):
 
 
 def test_shipped_config_loads():
-    cfg = load_config(NetworkConfig, ROOT / "benchmarks" / "configs" / "hebbian_supervised.toml")
+    cfg = load_config(NetworkConfig, ROOT / "benchmarks" / "script_configs" / "hebbian_supervised.toml")
     assert cfg.N >= 10_000 and cfg.protocol == "supervised"
 
 

@@ -25,7 +25,7 @@ SMALL = {**copy.deepcopy(TINY), "strategies": ["naive", "er", "ewc"]}
 # long enough per run (about a second) for a kill to land in the middle of one
 LONGER = {**SMALL, "strategies": ["naive", "er"],
           "data": {"name": "synthetic", "options": {**SMALL["data"]["options"], "n_train_per_class": 300}},
-          "train": {**SMALL["train"], "epochs": 10}}
+          "train": {**SMALL["train"], "n_epochs": 10}}
 
 
 def _config(base=SMALL, **changes):

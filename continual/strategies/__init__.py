@@ -24,7 +24,7 @@ Adding a method is adding one module here, e.g. ``continual/strategies/mine.py``
         paper = "Author et al. 2024, Title (arXiv ...)"
 
         def __init__(self, model, *, my_option: float = 1.0, **kwargs):
-            super().__init__(model, **kwargs)     # base options: epochs, batch_size, lr, ...
+            super().__init__(model, **kwargs)     # base options: n_epochs, batch_size, lr, ...
             self.my_option = float(my_option)     # validate here: ValueError naming the option
 
         def penalty(self): ...                    # override only the hooks the method needs
@@ -34,8 +34,9 @@ Adding a method is adding one module here, e.g. ``continual/strategies/mine.py``
 Every module of this package is imported with it (below), so the registration
 is all that is needed: no list to edit. Re-export the class here only if users
 should import it from ``evlearn.continual.strategies``. The options a method
-takes are its ``__init__`` keyword arguments (checked against configs by the
-runner); tests go in ``tests/test_continual_strategies.py`` style: train on a
+takes are its ``__init__`` keyword arguments, plus the shared ones of
+``Strategy`` when it passes ``**kwargs`` on (a method with its own schedule
+lists its own and refuses the rest; the runner checks configs against them); tests go in ``tests/test_continual_strategies.py`` style: train on a
 small synthetic scenario, check the method's own effect and a checkpoint round trip.
 """
 from __future__ import annotations
@@ -43,9 +44,9 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from evlearn.continual.strategies.base import (STRATEGIES, Strategy, as_float_tensor, get_strategy_class,
-                                               label_bytes, make_strategy, register_strategy,
-                                               strategy_parameters)
+from evlearn.continual.strategies.base import (RENAMED_OPTIONS, STRATEGIES, Strategy, as_float_tensor,
+                                               check_options, get_strategy_class, label_bytes, make_strategy,
+                                               register_strategy, strategy_parameters, upgrade_options)
 from evlearn.continual.strategies.er import ExperienceReplay
 from evlearn.continual.strategies.ewc import EWC
 from evlearn.continual.strategies.joint import Joint
@@ -55,5 +56,6 @@ from evlearn.continual.strategies.naive import Naive
 for _module in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_module.name}")
 
-__all__ = ["STRATEGIES", "Strategy", "Naive", "Joint", "ExperienceReplay", "EWC", "LwF", "as_float_tensor",
-           "get_strategy_class", "label_bytes", "make_strategy", "register_strategy", "strategy_parameters"]
+__all__ = ["RENAMED_OPTIONS", "STRATEGIES", "Strategy", "Naive", "Joint", "ExperienceReplay", "EWC", "LwF",
+           "as_float_tensor", "check_options", "get_strategy_class", "label_bytes", "make_strategy",
+           "register_strategy", "strategy_parameters", "upgrade_options"]

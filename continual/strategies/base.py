@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import warnings
 from typing import Callable
 
 import numpy as np
@@ -68,28 +69,60 @@ def get_strategy_class(name: str) -> type:
     return STRATEGIES[name]
 
 
+# Options renamed by docs/conventions.md: old name -> new name, accepted for one release with a warning.
+RENAMED_OPTIONS = {"epochs": "n_epochs"}
+
+
 def strategy_parameters(name: str) -> set[str]:
-    """Keyword arguments the strategy ``name`` accepts (its own and the base ones)."""
+    """Keyword arguments the strategy ``name`` accepts.
+
+    A class's own ``__init__`` parameters, plus its parent's when it passes
+    ``**kwargs`` on (so a method with its own schedule, like SHARP, does not
+    list the shared training options it never uses).
+    """
     params = set()
     for klass in get_strategy_class(name).__mro__:
         if klass is object or "__init__" not in vars(klass):
             continue
-        for p in inspect.signature(klass.__init__).parameters.values():
-            if p.kind is p.KEYWORD_ONLY or p.kind is p.POSITIONAL_OR_KEYWORD:
-                params.add(p.name)
-    params.discard("self")
-    params.discard("model")
-    return params
+        signature = inspect.signature(klass.__init__).parameters.values()
+        params |= {p.name for p in signature if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+        if not any(p.kind is p.VAR_KEYWORD for p in signature):
+            break
+    return params - {"self", "model"}
+
+
+def upgrade_options(owner: str, options: dict, stacklevel: int = 3) -> dict:
+    """``options`` with renamed keys mapped to their new names (FutureWarning); both names: ValueError."""
+    options = dict(options)
+    for old, new in RENAMED_OPTIONS.items():
+        if old in options:
+            if new in options:
+                raise ValueError(f"{owner}: give {new!r} only ({old!r} is its deprecated name)")
+            warnings.warn(f"{owner}: {old!r} is deprecated and will be removed in the next release; use {new!r}",
+                          FutureWarning, stacklevel=stacklevel + 1)
+            options[new] = options.pop(old)
+    return options
+
+
+def check_options(name: str, options, where: str | None = None) -> None:
+    """ValueError naming the options strategy ``name`` does not take (before anything is built)."""
+    accepted = strategy_parameters(name)
+    unknown = sorted(set(options) - accepted)
+    if not unknown:
+        return
+    where = where or f"strategy {name!r}"
+    shared = [key for key in unknown if key in Strategy.__init__.__kwdefaults__]
+    if shared:
+        raise ValueError(f"{where}: {name} does not use the shared training option(s) {shared}; "
+                         f"its options: {sorted(accepted)}")
+    raise ValueError(f"{where}: unknown option(s) {unknown}; valid: {sorted(accepted)}")
 
 
 def make_strategy(name: str, model: nn.Module, **kwargs) -> "Strategy":
-    """Build strategy ``name`` around ``model``; unknown options are a ValueError."""
-    cls = get_strategy_class(name)
-    unknown = sorted(set(kwargs) - strategy_parameters(name))
-    if unknown:
-        raise ValueError(f"strategy {name!r}: unknown option(s) {unknown}; "
-                         f"valid: {sorted(strategy_parameters(name))}")
-    return cls(model, **kwargs)
+    """Build strategy ``name`` around ``model``; options it does not take are a ValueError."""
+    kwargs = upgrade_options(f"strategy {name!r}", kwargs)
+    check_options(name, kwargs)
+    return get_strategy_class(name)(model, **kwargs)
 
 
 def as_float_tensor(X, device=None) -> torch.Tensor:
@@ -109,7 +142,7 @@ class Strategy:
     """The base of every strategy: the loop and its hooks (with no hook overridden: fine-tuning).
 
     Parameters (shared by all strategies; the runner fills them from the config):
-    ``epochs`` per task, ``batch_size``, ``lr``, ``optimizer`` ("sgd" or "adam"),
+    ``n_epochs`` per task, ``batch_size``, ``lr``, ``optimizer`` ("sgd" or "adam"),
     ``momentum``, ``weight_decay``, ``device`` (None/"auto": CUDA if available),
     ``seed`` (minibatch order and buffer sampling), ``progress`` (epoch bars).
     The optimizer is rebuilt at the start of every task (Avalanche's default).
@@ -118,16 +151,16 @@ class Strategy:
     name = "strategy"      # set by @register_strategy
     paper = ""             # the method's reference, recorded in each run.json
 
-    def __init__(self, model: nn.Module, *, epochs: int = 1, batch_size: int = 32, lr: float = 0.01,
+    def __init__(self, model: nn.Module, *, n_epochs: int = 1, batch_size: int = 32, lr: float = 0.01,
                  optimizer: str = "sgd", momentum: float = 0.0, weight_decay: float = 0.0,
                  device=None, seed: int = 0, progress: bool = False):
         if optimizer not in ("sgd", "adam"):
             raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-        if int(epochs) < 1 or int(batch_size) < 1 or not float(lr) > 0:
-            raise ValueError(f"epochs and batch_size must be >= 1 and lr > 0; got {epochs}, {batch_size}, {lr}")
+        if int(n_epochs) < 1 or int(batch_size) < 1 or not float(lr) > 0:
+            raise ValueError(f"n_epochs and batch_size must be >= 1 and lr > 0; got {n_epochs}, {batch_size}, {lr}")
         self.device = default_device(device)
         self.model = model.to(self.device)
-        self.epochs = int(epochs)
+        self.n_epochs = int(n_epochs)
         self.batch_size = int(batch_size)
         self.lr = float(lr)
         self.optimizer_name = optimizer
@@ -158,7 +191,7 @@ class Strategy:
         t_t = torch.as_tensor(t, dtype=torch.long, device=self.device)
         self.optimizer = self.make_optimizer()
         n = len(y)
-        epochs = progress_bar(range(self.epochs), self.progress, desc=f"{self.name} task {task.task_id}",
+        epochs = progress_bar(range(self.n_epochs), self.progress, desc=f"{self.name} task {task.task_id}",
                               unit="epoch")
         for self.epoch in epochs:
             self.model.train()
@@ -300,7 +333,7 @@ class Strategy:
         return mask[task_ids]
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(epochs={self.epochs}, batch_size={self.batch_size}, lr={self.lr})"
+        return f"{type(self).__name__}(n_epochs={self.n_epochs}, batch_size={self.batch_size}, lr={self.lr})"
 
 
 def frozen_copy(model: nn.Module, state: dict | None = None) -> nn.Module:

@@ -19,7 +19,7 @@ EXAMPLES = (
     "evlearn hebbian figures --out /tmp/h --only regimes                # regimes.csv: K=2,3,4, T=0.05,0.1,0.2",
     "evlearn hebbian figures --out /tmp/h --only parallel --convention mean-field",
     "evlearn hebbian figures --out /tmp/h --quick --scheduler local --workers 2",
-    "evlearn hebbian run --config benchmarks/configs/hebbian_supervised.toml --out /tmp/run",
+    "evlearn hebbian run --config benchmarks/script_configs/hebbian_supervised.toml --out /tmp/run",
 )
 CONVENTION_NOTE = ("Temperatures are in the units of the coupling convention: 'hebb' (default, plain Hebbian sum) or "
                    "'mean-field' (couplings times 1/(1-d); T_mean-field = T_hebb / (1-d)).")
