@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     task = build_scenario(cfg, load_arrays("mnist", args.data), 0)[0]
     torch.manual_seed(0)
     model = make_backbone("mlp", task.X_train.shape[1:], 10, hidden=(400, 400))
-    ewc = make_strategy("ewc", model, epochs=1, batch_size=32, lr=1e-3, optimizer="adam", device="cpu")
+    ewc = make_strategy("ewc", model, n_epochs=1, batch_size=32, lr=1e-3, optimizer="adam", device="cpu")
     ewc.train_task(task)
     ewc.model.eval()
     n = min(600, task.n_train)

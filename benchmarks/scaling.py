@@ -149,7 +149,7 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None) -> dict:
     torch.set_num_threads(1)
     cfg = read_bench_config(ROOT / "benchmarks" / "configs" / "split_mnist.toml")   # data root: from ROOT
     if epochs is not None:
-        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, epochs=epochs))
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, n_epochs=epochs))
     with Phase() as serial:
         serial_results = run_benchmark(cfg, work / "serial")
     t0 = time.perf_counter()
@@ -163,7 +163,7 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None) -> dict:
                 for a, b in zip(serial_results, parallel_results))
     run_seconds = [sum(read_json(p)["task_seconds"]) for p in sorted((work / "serial").glob("*/seed_*/metrics.json"))]
     return {
-        "config": "benchmarks/configs/split_mnist.toml", "epochs": cfg.train.epochs, "runs": len(serial_results),
+        "config": "benchmarks/configs/split_mnist.toml", "epochs": cfg.train.n_epochs, "runs": len(serial_results),
         "serial": serial.record(), "parallel": parallel.record(), "cluster_start_s": round(start_s, 3),
         "speedup_map": round(serial.wall / parallel.wall, 3),
         "speedup_including_cluster_start": round(serial.wall / (start_s + parallel.wall), 3),

@@ -31,7 +31,7 @@ def blobs():
 def _make(name, scenario, seed=0, **extra):
     torch.manual_seed(seed)
     model = make_backbone("mlp", scenario.input_shape, scenario.n_classes, hidden=(32,))
-    options = {"epochs": 8, "batch_size": 16, "lr": 0.1, "optimizer": "sgd", **OPTIONS[name], **extra}
+    options = {"n_epochs": 8, "batch_size": 16, "lr": 0.1, "optimizer": "sgd", **OPTIONS[name], **extra}
     return make_strategy(name, model, seed=seed, **options)
 
 
@@ -40,7 +40,7 @@ def trained(blobs):
     out = {}
     for name in NEW + ("naive",):
         strategy = _make(name, blobs) if name != "naive" else make_strategy(
-            "naive", make_backbone("mlp", blobs.input_shape, 6, hidden=(32,)), epochs=8, batch_size=16, lr=0.1)
+            "naive", make_backbone("mlp", blobs.input_shape, 6, hidden=(32,)), n_epochs=8, batch_size=16, lr=0.1)
         R = []
         for task in blobs:
             strategy.train_task(task)
@@ -166,7 +166,7 @@ def test_all_methods_through_the_runner(tmp_path):
                                                         "n_train_per_class": 20, "n_test_per_class": 10}},
               "scenario": {"kind": "task", "n_tasks": 2},
               "backbone": {"name": "mlp", "options": {"hidden": [16]}},
-              "train": {"epochs": 2, "batch_size": 16, "lr": 0.05, "optimizer": "sgd"},
+              "train": {"n_epochs": 2, "batch_size": 16, "lr": 0.05, "optimizer": "sgd"},
               "options": {"gdumb": {"fitting_epochs": 4}}}
     results = run_benchmark(config, tmp_path)
     assert [r["label"] for r in results] == list(NEW)

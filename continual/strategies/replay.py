@@ -35,7 +35,7 @@ class ReplayStrategy(Strategy):
                 "t": np.full(len(index), self.current_task.task_id, dtype=np.int64)}
 
     def after_update(self):
-        if self.epoch != (0 if self.store_epoch == "first" else self.epochs - 1):
+        if self.epoch != (0 if self.store_epoch == "first" else self.n_epochs - 1):
             return
         self.memory.add(self.rng, **self.stored_fields(self.mb_index.cpu().numpy()))
 
