@@ -34,28 +34,59 @@ class FEAST(StreamEstimator):
 
     Parameters
     ----------
-    n_neurons : K, neurons per population.
-    radius : R, the context is the (2R+1) x (2R+1) time-surface patch around the event.
-    tau_us : time constant of the exponential time surface, in microseconds (30 ms default).
-    eta : learning rate of the winner's weights, w <- normalise((1 - eta) w + eta c).
-    delta_i : rise of the winner's threshold (paper: 0.001).
-    delta_e : fall of every threshold after an event no neuron matched (0.003, as a public
-              re-implementation quotes the paper; the first author's MATLAB demo uses 0.01).
-    polarity : "split" (one population and surface per input channel, as in the
-        paper's N-MNIST set-up), "stack" (one population, context = all channels'
-        patches side by side; for stacked layers) or "merge" (one surface, channels ignored).
-    sensor_size : (width, height, channels) of the input.
-    inference : "nearest" (transform gives every event its best-matching neuron) or
-        "threshold" (only events some neuron matches are kept, as during learning).
-    n_epochs : passes over the training streams in ``fit``.
-    shuffle : visit training streams in a random order each epoch (seeded).
-    seed : seed of the weight initialisation and the visiting order (int, or None for
-        fresh entropy). ``tau`` and ``random_state`` are deprecated aliases of
-        ``tau_us`` and ``seed`` (docs/conventions.md).
+    n_neurons : int, default 64
+        K, neurons per population.
+    radius : int, default 4
+        R: the context is the (2R+1) x (2R+1) time-surface patch around the event.
+    tau_us : float, default 30_000.0
+        Time constant of the exponential time surface, in microseconds (30 ms).
+    eta : float, default 0.001
+        Learning rate of the winner's weights, w <- normalise((1 - eta) w + eta c).
+    delta_i : float, default 0.001
+        Rise of the winner's threshold (paper: 0.001).
+    delta_e : float, default 0.003
+        Fall of every threshold after an event no neuron matched (0.003, as a public
+        re-implementation quotes the paper; the first author's MATLAB demo uses 0.01).
+    polarity : {"split", "stack", "merge"}, default "split"
+        "split": one population and surface per input channel, as in the paper's
+        N-MNIST set-up; "stack": one population, context = all channels' patches side
+        by side (for stacked layers); "merge": one surface, channels ignored.
+    sensor_size : tuple of int, default (34, 34, 2)
+        (width, height, channels) of the input, tonic's order.
+    inference : {"nearest", "threshold"}, default "nearest"
+        "nearest": ``transform`` gives every event its best-matching neuron;
+        "threshold": only events some neuron matches are kept, as during learning.
+    n_epochs : int, default 1
+        Passes over the training streams in ``fit``.
+    shuffle : bool, default True
+        Visit training streams in a random order each epoch (seeded).
+    seed : int or None, default 0
+        Seed of the weight initialisation and the visiting order (None: fresh
+        entropy). ``tau`` and ``random_state`` are deprecated aliases of ``tau_us``
+        and ``seed`` (docs/conventions.md).
 
-    Fitted attributes: ``weights_`` (n_features_out_, D), ``thresholds_`` (n_features_out_,),
-    ``n_features_out_`` (output channels: populations x K), ``n_events_seen_`` and
-    ``history_`` (diagnostics; see :func:`evlearn.feast.plots.diagnostics`).
+    Attributes
+    ----------
+    weights_ : ndarray of float64, shape (n_features_out_, D)
+        Unit weight vectors, D = channels x (2R+1)^2 context values.
+    thresholds_ : ndarray of float64, shape (n_features_out_,)
+        Selection threshold of each neuron.
+    n_features_out_ : int
+        Output channels: populations x K.
+    n_events_seen_ : int
+        Events learned from.
+    history_ : dict
+        Learning diagnostics; see :func:`evlearn.feast.plots.diagnostics`.
+
+    Examples
+    --------
+    >>> from evlearn import FEAST
+    >>> from evlearn.datasets.samples import load_samples
+    >>> streams, labels = load_samples()  # 40 shipped N-MNIST recordings
+    >>> layer = FEAST(n_neurons=16, radius=3).fit(streams[:4])
+    >>> features = layer.transform(streams[0])  # same x, y, t; p = winning neuron
+    >>> features.dtype.names
+    ('x', 'y', 't', 'p')
     """
 
     RENAMED = RENAMED
