@@ -67,9 +67,9 @@ class FEAST(StreamEstimator):
 
     Attributes
     ----------
-    weights_ : ndarray of float64, shape (n_features_out_, D)
-        Unit weight vectors, D = channels x (2R+1)^2 context values.
-    thresholds_ : ndarray of float64, shape (n_features_out_,)
+    weights_ : ndarray of float64, shape (F, D)
+        Unit weight vectors; F = ``n_features_out_``, D = channels x (2R+1)^2 context values.
+    thresholds_ : ndarray of float64, shape (F,)
         Selection threshold of each neuron.
     n_features_out_ : int
         Output channels: populations x K.
