@@ -39,7 +39,7 @@ config = {
     "data": {"name": "mnist", "root": str(MNIST_SMALL)},
     "scenario": {"kind": "class", "n_tasks": 5},
     "backbone": {"name": "mlp", "options": {"hidden": [100]}},
-    "train": {"epochs": 1, "batch_size": 32, "lr": 0.001, "device": "cpu"},
+    "train": {"n_epochs": 1, "batch_size": 32, "lr": 0.001, "device": "cpu"},
 }
 results = run_benchmark(config, args.output_dir)
 
