@@ -70,6 +70,7 @@ def get_strategy_class(name: str) -> type:
 
 
 # Options renamed by docs/conventions.md: old name -> new name, accepted for one release with a warning.
+#: Old strategy option name -> new name, still accepted with a FutureWarning.
 RENAMED_OPTIONS = {"epochs": "n_epochs"}
 
 
