@@ -23,9 +23,19 @@ with atomic_path(sys.argv[1]) as tmp:
 """
 
 
+def _default_signal_actions():
+    # A test runner started under nohup passes SIGHUP on as ignored, and the writer rightly keeps an
+    # ignored signal ignored: give the child the default actions so the test sees the writer's own.
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), signal.SIG_DFL)
+
+
 def _start_writer(tmp_path):
     ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path / "model.npz"), str(ready)])
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(tmp_path / "model.npz"), str(ready)],
+        preexec_fn=_default_signal_actions,
+    )
     deadline = time.monotonic() + 60
     while not ready.exists():
         assert proc.poll() is None and time.monotonic() < deadline, "writer did not start"
