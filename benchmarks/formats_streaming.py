@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from feast_speed import timed  # sibling script: one best-of timer for the benchmarks
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "formats"
 SAMPLES = ROOT.parent / "shared" / "data" / "camera-samples"
@@ -60,23 +62,13 @@ def repeated_sample(n_events: int, chunk_events: int = 1 << 20, sensor=SENSOR):
         copy += 1
 
 
-def best_time(fn, repeats: int = 3) -> tuple[float, float]:
-    """Best (wall, CPU) seconds of ``repeats`` calls."""
-    wall, cpu = np.inf, np.inf
-    for _ in range(repeats):
-        w0, c0 = time.perf_counter(), time.process_time()
-        fn()
-        wall, cpu = min(wall, time.perf_counter() - w0), min(cpu, time.process_time() - c0)
-    return wall, cpu
-
-
 def interleaved(functions: dict, repeats: int = 3) -> dict:
     """Best (wall, CPU) seconds of each function, the functions taking turns in each round,
     so a change in the machine's load affects all of them alike."""
     best = {name: (np.inf, np.inf) for name in functions}
     for _ in range(repeats):
         for name, fn in functions.items():
-            wall, cpu = best_time(fn, repeats=1)
+            cpu, wall = timed(fn, repeats=1)
             best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
     return best
 
@@ -224,7 +216,7 @@ def streaming_feast(layer, path: Path) -> dict:
         return sum(stream(chunk).size for chunk in stream_events(path))
 
     run()  # compile
-    wall, cpu = best_time(run, repeats=1)
+    cpu, wall = timed(run, repeats=1)
     n = sum(c.size for c in stream_events(path))
     return {"events": n, "wall_s": wall, "cpu_s": cpu, "events_per_s_wall": n / wall,
             "events_per_s_cpu": n / cpu, "n_neurons": N_NEURONS, "radius": RADIUS, "sensor": list(SENSOR)}
