@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import warnings
 from typing import Callable
 
 import numpy as np
@@ -41,6 +40,7 @@ from torch import nn
 
 from evlearn.continual.backbones import default_device, load_plugins
 from evlearn.continual.buffers import label_bytes  # noqa: F401 (re-exported: strategies count labels with it)
+from evlearn.deprecation import warn_renamed
 from evlearn.progress import progress_bar
 
 #: Strategy name -> class, filled by :func:`register_strategy`.
@@ -99,8 +99,7 @@ def upgrade_options(owner: str, options: dict, stacklevel: int = 3) -> dict:
         if old in options:
             if new in options:
                 raise ValueError(f"{owner}: give {new!r} only ({old!r} is its deprecated name)")
-            warnings.warn(f"{owner}: {old!r} is deprecated and will be removed in the next release; use {new!r}",
-                          FutureWarning, stacklevel=stacklevel + 1)
+            warn_renamed(owner, old, new, stacklevel=stacklevel + 1)
             options[new] = options.pop(old)
     return options
 
