@@ -92,6 +92,24 @@ def test_timestamps_going_backwards_name_the_event(tmp_path):
         read_events(tmp_path / "back.dat")
 
 
+def test_dat_time_check_across_blocks_tells_a_wrap_from_a_step_back(tmp_path, monkeypatch):
+    """The DAT time check reads the file in blocks (here of 2 records): a step back by more than
+    2**31 us is the 32-bit clock wrapping (read on, unrolled), a smaller one is refused with its
+    byte offset, also when it falls on a block boundary."""
+    from evlearn.formats import base, dat
+
+    monkeypatch.setattr(dat, "read_blocks", lambda *args: base.read_blocks(*args, block_bytes=16))
+    header = b"% Version 2\n\x0c\x08"
+    wrapped = np.array([(10, 0), (2**32 - 9, 0), (2**32 - 5, 0), (3, 0), (7, 0)], dtype=[("t", "<u4"), ("w", "<u4")])
+    (tmp_path / "wrap.dat").write_bytes(header + wrapped.tobytes())
+    assert list(read_events(tmp_path / "wrap.dat")["t"]) == [10, 2**32 - 9, 2**32 - 5, 2**32 + 3, 2**32 + 7]
+    back = np.array([(10, 0), (20, 0), (15, 0), (30, 0)], dtype=wrapped.dtype)  # event 2 opens block 2
+    (tmp_path / "back.dat").write_bytes(header + back.tobytes())
+    with pytest.raises(ValueError, match=rf"back\.dat: timestamps must be non-decreasing; event 2 has t=15 after "
+                                         rf"t=20 \(byte offset {len(header) + 16}\)"):
+        read_events(tmp_path / "back.dat")
+
+
 def test_backwards_time_across_a_chunk_boundary_is_caught(tmp_path, monkeypatch):
     from evlearn.formats import base
 

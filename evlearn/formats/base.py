@@ -69,7 +69,11 @@ def add_count(counts: dict, key: str, n: int) -> None:
         counts[key] = counts.get(key, 0) + int(n)
 
 
-def read_blocks(path, offset: int, dtype, block_bytes: int = 64 << 20):
+# Bytes per block of the raw scans: a few MB, so a scan's NumPy temporaries stay small too.
+SCAN_BLOCK_BYTES = 4 << 20
+
+
+def read_blocks(path, offset: int, dtype, block_bytes: int = SCAN_BLOCK_BYTES):
     """Yield the file from ``offset`` as arrays of ``dtype``, ``block_bytes`` at a time.
 
     Plain reads, not a memory map: mapped pages would count in the process's resident
@@ -107,7 +111,7 @@ def check_words(path, words, first: int, offset: int, shift: int, valid: tuple, 
 
 
 def scan_words(path, offset: int, word_dtype: str, shift: int, valid: tuple, skipped: dict[int, str]) -> dict:
-    """``check_words`` over a whole file, 64 MB at a time, before a decoder sees it; the counts."""
+    """``check_words`` over a whole file, block by block, before a decoder sees it; the counts."""
     counts: dict = {}
     first = 0
     for words in read_blocks(path, offset, word_dtype):

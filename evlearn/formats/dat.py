@@ -43,22 +43,23 @@ def open_source(path):
 
 
 def check_time_order(path, offset: int) -> dict:
-    """Refuse timestamps that step back, 64 MB of records at a time, before expelliarmus reads them.
+    """Refuse timestamps that step back, a few MB of records at a time, before expelliarmus reads them.
 
     A 32-bit timestamp wraps after 71.6 minutes: a step back by more than 2**31 us is that
-    wrap (expelliarmus adds 2**32), a smaller one is corrupt data.
+    wrap (expelliarmus adds 2**32), a smaller one is corrupt data. Compared as uint32
+    (``prev - t`` wraps to the size of the step back), without int64 copies of the block.
     """
     done = 0
     last = None
     for records in read_blocks(path, offset, [("t", "<u4"), ("w", "<u4")]):
-        t = records["t"].astype(np.int64)
-        prev = np.concatenate(([t[0] if last is None else last], t[:-1]))
-        back = (t < prev) & (prev - t < 1 << 31)
+        t = records["t"]
+        prev = np.concatenate((t[:1] if last is None else last, t[:-1]))
+        back = (t < prev) & (prev - t < np.uint32(1 << 31))
         if back.any():
             i = int(np.flatnonzero(back)[0])
             raise fail(path, f"timestamps must be non-decreasing; event {done + i} has t={int(t[i])} after "
                              f"t={int(prev[i])} (byte offset {offset + RECORD_BYTES * (done + i)})")
-        last = int(t[-1])
+        last = t[-1:].copy()
         done += t.size
     return {}
 
