@@ -27,6 +27,9 @@ from typing import Any, Callable, Iterable, Sequence
 
 from evlearn.progress import progress_bar
 
+# the Dask setting that sets MALLOC_TRIM_THRESHOLD_ in worker processes (None unsets it; docs/scaling.md)
+TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+
 NONE, LOCAL = "none", "local"
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
 _NO_SHARED = object()
@@ -97,9 +100,15 @@ class Executor:
         except ImportError:
             raise ValueError(f"scheduler {self.scheduler!r} needs Dask: pip install dask distributed") from None
         if self.scheduler == LOCAL:
-            self._cluster = LocalCluster(n_workers=self.n_workers_wanted or os.cpu_count() or 1,
-                                         threads_per_worker=1, processes=True, dashboard_address=":0",
-                                         silence_logs=logging.ERROR)
+            import dask
+
+            # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_; glibc then stops adapting its mmap
+            # threshold, so every short-lived tensor of a few hundred KB is mmap'ed and zeroed anew:
+            # PyTorch training took twice the CPU of a serial run (benchmarks/scaling.py). Unset it.
+            with dask.config.set({TRIM_KEY: None}):
+                self._cluster = LocalCluster(n_workers=self.n_workers_wanted or os.cpu_count() or 1,
+                                             threads_per_worker=1, processes=True, dashboard_address=":0",
+                                             silence_logs=logging.ERROR)
             self.client = Client(self._cluster)
         else:
             try:
