@@ -9,6 +9,7 @@ from evlearn.io import read_json, save_figure, write_csv, write_json, write_text
 
 COLUMNS = (("average_accuracy", "avg acc", 3), ("average_forgetting", "forgetting", 3), ("bwt", "BWT", 3),
            ("fwt", "FWT", 3), ("train_seconds", "train s", 1), ("time_vs_er", "time vs ER", 2),
+           ("cpu_vs_er", "CPU vs ER", 2),
            ("peak_memory_bytes", "peak replay bytes", 0), ("peak_total_memory_bytes", "peak total bytes", 0))
 
 
@@ -48,12 +49,16 @@ def unfinished_runs(folder) -> list[dict]:
 
 
 def summarize_runs(runs: dict[str, list[dict]]) -> list[dict]:
-    """Mean ± std per label; ``time_vs_er``: training time over that of the folder's ER runs (same run)."""
-    er = [r["train_seconds"] for results in runs.values() for r in results if r["strategy"] == "er"]
+    """Mean ± std per label; ``time_vs_er`` / ``cpu_vs_er``: training wall / CPU time over the mean of the
+    folder's ER runs (same run; CPU time, recorded since runs have ``train_cpu_seconds``, is not inflated
+    by other work on a shared machine)."""
     rows = []
     for label, results in runs.items():
-        if er:
-            results = [{**r, "time_vs_er": r["train_seconds"] / float(np.mean(er))} for r in results]
+        for key, ratio in (("train_seconds", "time_vs_er"), ("train_cpu_seconds", "cpu_vs_er")):
+            er = [r[key] for rs in runs.values() for r in rs if r["strategy"] == "er" and r.get(key) is not None]
+            if er:
+                results = [{**r, ratio: r[key] / float(np.mean(er)) if r.get(key) is not None else None}
+                           for r in results]
         row = {"label": label, "strategy": results[0]["strategy"], "seeds": len(results)}
         for key, _, _ in COLUMNS:
             values = np.array([r[key] for r in results if r.get(key) is not None], dtype=float)
@@ -162,6 +167,8 @@ def write_report(folder) -> dict:
         "Mean ± sample std over seeds. avg acc: mean accuracy over all tasks after the last task; "
         "forgetting: Chaudhry et al. 2018; BWT/FWT: Lopez-Paz & Ranzato 2017 (FWT against the "
         "randomly initialised model); time vs ER: training time over the mean of the ER runs in this folder; "
+        "CPU vs ER: the same with CPU time (not inflated by other work on the machine; — for runs that "
+        "predate its recording); "
         "peak replay bytes: largest replay buffer (inputs, stored logits, labels); peak total bytes: "
         "replay + any kNN/prototype memory (SHARP's long-term memory).",
         "",

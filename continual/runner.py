@@ -385,24 +385,26 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
         memory = list(state["memory"])
         total = list(state.get("total", memory))   # checkpoints before total memory was recorded
         start = int(state["tasks_done"])
+        cpu = list(state.get("cpu", [None] * start))   # checkpoints before CPU time was recorded
     else:
         R = np.full((T, T), np.nan)
         b = np.array([strategy.evaluate(task) for task in scenario])  # random-init baseline (FWT)
-        seconds, memory, total, start = [], [], [], 0
+        seconds, cpu, memory, total, start = [], [], [], [], 0
         write_json(record_path, run_record(None, seed, run_config=wanted, strategy_class=type(strategy).__name__,
                                            paper=getattr(strategy, "paper", "")))
 
     tasks = progress_bar(range(start, T), progress, desc=f"{spec.label} seed {seed}", unit="task",
                          initial=start, total=T)
     for i in tasks:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         strategy.train_task(scenario[i])
         seconds.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)      # CPU time: comparable across runs of a loaded machine
         R[i] = [strategy.evaluate(task) for task in scenario]
         memory.append(int(strategy.memory_bytes()))
         total.append(int(strategy.total_memory_bytes()))
         state = {"strategy": strategy.state_dict(), "R": torch.from_numpy(R), "b": torch.from_numpy(b),
-                 "seconds": seconds, "memory": memory, "total": total, "tasks_done": i + 1}
+                 "seconds": seconds, "cpu": cpu, "memory": memory, "total": total, "tasks_done": i + 1}
         with atomic_path(checkpoint_path) as tmp:
             torch.save(state, tmp)
         if after_task is not None:
@@ -412,6 +414,7 @@ def run_one(cfg: BenchConfig, spec: RunSpec, seed: int, arrays, run_dir, *, prog
     result = {"label": spec.label, "strategy": spec.strategy, "seed": seed, **summary,
               "accuracy_matrix": R, "random_init_accuracy": b, "accuracy_curve": metrics.accuracy_curve(R),
               "forgetting_per_task": metrics.forgetting_per_task(R), "task_seconds": seconds,
+              "task_cpu_seconds": cpu, "train_cpu_seconds": None if None in cpu else float(np.sum(cpu)),
               "memory_bytes_after_task": memory, "total_memory_bytes_after_task": total,
               "peak_total_memory_bytes": max(total), "task_classes": [list(t.classes) for t in scenario],
               "n_train_per_task": [t.n_train for t in scenario], "device": str(strategy.device)}

@@ -86,6 +86,20 @@ def test_resume_after_kill_gives_the_same_results(tmp_path):
         assert a["label"] == b["label"]
         np.testing.assert_array_equal(a["accuracy_matrix"], b["accuracy_matrix"])
         assert a["peak_memory_bytes"] == b["peak_memory_bytes"]
+        assert len(b["task_cpu_seconds"]) == 4 and b["train_cpu_seconds"] == pytest.approx(sum(b["task_cpu_seconds"]))
+
+
+def test_report_ratios_use_the_er_runs_and_skip_runs_without_cpu_time():
+    from evlearn.continual.report import summarize_runs
+
+    def run(strategy, seconds, cpu):
+        return {"label": strategy, "strategy": strategy, "seed": 0, "average_accuracy": 0.5,
+                "train_seconds": seconds, **({} if cpu is None else {"train_cpu_seconds": cpu})}
+
+    rows = {r["label"]: r for r in summarize_runs({"er": [run("er", 10.0, 4.0)], "der": [run("der", 30.0, 6.0)],
+                                                    "old": [run("old", 5.0, None)]})}
+    assert rows["der"]["time_vs_er_mean"] == 3.0 and rows["der"]["cpu_vs_er_mean"] == 1.5
+    assert rows["old"]["time_vs_er_mean"] == 0.5 and rows["old"]["cpu_vs_er_mean"] is None
 
 
 def test_run_folder_contents(tmp_path):
