@@ -83,6 +83,7 @@ class MLP(nn.Module):
         self.input_shape = tuple(int(s) for s in input_shape)   # e.g. for SHARP, which builds its own net
 
     def forward(self, x):
+        """Logits (batch, n_classes) of inputs ``x`` of shape (batch, ...) (flattened first)."""
         return self.head(self.features(x))
 
 
@@ -109,6 +110,7 @@ class SmallCNN(nn.Module):
         self.head = nn.Linear(hidden, n_classes)
 
     def forward(self, x):
+        """Logits (batch, n_classes) of images ``x`` (batch, channels, height, width)."""
         return self.head(self.features(x))
 
 
@@ -120,6 +122,7 @@ class ToImage(nn.Module):
         self.shape = tuple(shape)
 
     def forward(self, x):
+        """``x`` (batch, n_inputs) reshaped to ``(batch, *shape)``."""
         return x.reshape(x.shape[0], *self.shape)
 
 

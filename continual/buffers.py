@@ -13,7 +13,7 @@ as float32). Three ways to decide what is stored:
   Algorithm 4), used with :class:`ExemplarMemory` (a fixed number of
   exemplars per class, the best first).
 
-Bytes (:meth:`nbytes`): every stored field at its dtype, plus one label per
+Bytes (:meth:`ReplayMemory.nbytes`): every stored field at its dtype, plus one label per
 sample at the smallest unsigned integer that holds ``n_classes - 1`` (1 byte
 below 256 classes). Task ids are not counted: each class belongs to one task,
 so the id follows from the label (and class-incremental training ignores it).
@@ -88,6 +88,7 @@ class ReplayMemory:
                 "n_stored": self.n_stored, "n_seen": self.n_seen}
 
     def load_state(self, state: dict) -> None:
+        """Restore what :meth:`state` saved (capacity unchanged)."""
         self.n_stored, self.n_seen = int(state["n_stored"]), int(state["n_seen"])
         self._fields = {}
         for name, values in state["fields"].items():
@@ -141,6 +142,7 @@ class ClassBalancedMemory(ReplayMemory):
     """GDumb's greedy class-balanced memory (see :func:`class_balanced_slot`)."""
 
     def add(self, rng: np.random.Generator, **batch) -> np.ndarray:
+        """Offer every row of ``batch`` (arrays of equal length, with labels ``y``) in turn; return the slot of each (-1: dropped)."""
         n = self.prepare(batch)
         slots = np.full(n, -1, dtype=np.int64)
         for i in range(n):
@@ -198,6 +200,7 @@ class ExemplarMemory:
 
     @property
     def classes(self) -> list[int]:
+        """Labels that have exemplars, in the order they were stored."""
         return list(self._x)
 
     def per_class(self, n_classes_seen: int) -> int:
@@ -205,15 +208,19 @@ class ExemplarMemory:
         return self.capacity // max(int(n_classes_seen), 1)
 
     def shrink(self, m: int) -> None:
+        """Keep the first ``m`` exemplars of every class (iCaRL's ReduceExemplarSet)."""
         self._x = {c: x[:int(m)] for c, x in self._x.items()}
 
     def set_class(self, label: int, x: np.ndarray) -> None:
+        """Store (a copy of) ``x``, class ``label``'s exemplars, best first, replacing any before."""
         self._x[int(label)] = np.asarray(x).copy()
 
     def get(self, label: int) -> np.ndarray:
+        """The exemplars of class ``label`` (a view, best first)."""
         return self._x[int(label)]
 
     def data(self) -> tuple[np.ndarray | None, np.ndarray]:
+        """All exemplars and their int64 labels, class by class; (None, empty) when nothing is stored."""
         if not self._x:
             return None, np.zeros(0, dtype=np.int64)
         x = np.concatenate(list(self._x.values()))
@@ -221,12 +228,15 @@ class ExemplarMemory:
         return x, y
 
     def nbytes(self, n_classes: int) -> int:
+        """Stored payload in bytes: exemplars at their dtype + one label per exemplar (see :func:`label_bytes`)."""
         return int(sum(x.nbytes for x in self._x.values()) + len(self) * label_bytes(n_classes))
 
     def state(self) -> dict:
+        """Checkpoint state: the labels and one tensor of exemplars per class."""
         import torch
 
         return {"classes": list(self._x), "x": [torch.from_numpy(np.ascontiguousarray(x)) for x in self._x.values()]}
 
     def load_state(self, state: dict) -> None:
+        """Restore what :meth:`state` saved."""
         self._x = {int(c): x.numpy().copy() for c, x in zip(state["classes"], state["x"])}

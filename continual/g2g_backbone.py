@@ -43,6 +43,7 @@ class DSTPlugin:
         self.backbone = backbone
 
     def after_update(self, strategy) -> None:
+        """After each optimiser step, let the backbone prune and regrow connections (dynamic sparse training)."""
         self.backbone.dst_step(strategy.optimizer)
 
 

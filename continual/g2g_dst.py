@@ -168,6 +168,7 @@ class DSTConfig:
 
     @property
     def needs_activity(self) -> bool:
+        """Whether pruning or growth is Hebbian, so the layers must record their last inputs and outputs."""
         return self.prune == "hebbian" or self.grow == "hebbian"
 
 

@@ -103,6 +103,7 @@ class MaskedLinear(nn.Module):
                 nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x @ (weight * mask).T + bias``; sparse at inference when ``sparse_inference`` is set; records activity when tracking."""
         if self.sparse_inference and not self.training and not torch.is_grad_enabled():
             return self._sparse_forward(x)
         out = F.linear(x, self.weight * self.mask, self.bias)
@@ -141,6 +142,7 @@ class MaskedLinear(nn.Module):
         return mask_stats(self.mask.detach().cpu().numpy().astype(bool), self.in_groups, self.out_groups)
 
     def extra_repr(self) -> str:
+        """Sizes, bias and the fraction of kept connections, for ``repr``."""
         density = self.nnz / (self.in_features * self.out_features)
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}, density={density:.4f}")
@@ -222,9 +224,11 @@ class G2GNet(nn.Module):
         return h
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits (batch, n_classes) of inputs ``x`` (batch, n_inputs)."""
         return self.head(self.features(x))
 
     def masked_layers(self) -> list[MaskedLinear]:
+        """The network's :class:`MaskedLinear` layers, input side first."""
         return [m for m in self.modules() if isinstance(m, MaskedLinear)]
 
 

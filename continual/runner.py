@@ -122,7 +122,42 @@ class RunSpec:
 
 
 def read_bench_config(path) -> BenchConfig:
-    """Read a :class:`BenchConfig` from a TOML or YAML file (unknown keys are errors)."""
+    """Read a :class:`BenchConfig` from a TOML or YAML file (unknown keys are errors).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``.toml``, ``.yaml`` or ``.yml`` file with the fields of :class:`BenchConfig`.
+
+    Returns
+    -------
+    BenchConfig
+
+    Raises
+    ------
+    ValueError
+        An unknown key or a bad value, named with the file (docs/continual.md lists the keys).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> _ = Path("bench.toml").write_text('''
+    ... name = "demo"
+    ... strategies = ["naive", "er"]
+    ... memory_size = 40
+    ... [data]
+    ... name = "synthetic"      # 4 Gaussian blobs, 16 features
+    ... [scenario]
+    ... n_tasks = 2
+    ... [train]
+    ... n_epochs = 3
+    ... device = "cpu"
+    ... ''')
+    >>> from evlearn.continual.runner import read_bench_config
+    >>> config = read_bench_config("bench.toml")
+    >>> config.strategies, config.scenario.kind, config.train.n_epochs
+    (['naive', 'er'], 'class', 3)
+    """
     data = upgrade_config(read_config_file(path), str(path))
     try:
         return from_dict(BenchConfig, data, where="")
@@ -432,8 +467,58 @@ def run_benchmark(config, out, *, progress: bool = False, after_task: Callable |
                   log: Callable[[str], None] | None = None, executor=None) -> list[dict]:
     """Run (or resume) every (strategy, seed) of ``config`` into folder ``out``.
 
-    ``executor`` (an :class:`evlearn.parallel.Executor`) runs each unfinished
-    (strategy, seed) as one task, e.g. on Dask workers; results equal a serial run's.
+    The command ``evlearn bench run`` calls it; the folder layout is in the module
+    docstring. Finished runs are skipped, interrupted ones resume after their last task.
+
+    Parameters
+    ----------
+    config : BenchConfig, dict or path
+        The experiment: a :class:`BenchConfig`, a dict of its fields, or a TOML/YAML file.
+    out : str or os.PathLike
+        Output folder (created).
+    progress : bool, default False
+        Progress bars over tasks and epochs.
+    after_task : callable, optional
+        Called after each task of each run.
+    log : callable, optional
+        Told one line of text per run (e.g. ``print``).
+    executor : evlearn.parallel.Executor, optional
+        Runs each unfinished (strategy, seed) as one task, e.g. on Dask workers;
+        results equal a serial run's.
+
+    Returns
+    -------
+    list of dict
+        One metrics record per (strategy, seed), in config order: ``label``,
+        ``seed``, ``accuracy_matrix`` (R[i][j]: accuracy on task j after task i),
+        ``average_accuracy``, ``average_forgetting``, ``bwt``, ``fwt``, memory and times.
+
+    Raises
+    ------
+    ValueError
+        A bad config, missing data, or a stored run made with different settings.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> _ = Path("bench.toml").write_text('''
+    ... name = "demo"
+    ... strategies = ["naive", "er"]
+    ... memory_size = 40
+    ... [data]
+    ... name = "synthetic"      # 4 Gaussian blobs, 16 features
+    ... [scenario]
+    ... n_tasks = 2
+    ... [train]
+    ... n_epochs = 3
+    ... device = "cpu"
+    ... ''')
+    >>> from evlearn.continual.runner import run_benchmark
+    >>> results = run_benchmark("bench.toml", "out")
+    >>> [(r["label"], len(r["accuracy_matrix"])) for r in results]   # a 2 x 2 matrix per strategy
+    [('naive', 2), ('er', 2)]
+    >>> sorted(p.name for p in Path("out/er/seed_0").iterdir())
+    ['metrics.csv', 'metrics.json', 'run.json']
     """
     from evlearn.continual.data import load_arrays
 

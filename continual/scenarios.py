@@ -44,10 +44,12 @@ class Task:
 
     @property
     def n_train(self) -> int:
+        """Number of training samples."""
         return int(len(self.y_train))
 
     @property
     def n_test(self) -> int:
+        """Number of test samples."""
         return int(len(self.y_test))
 
     def __repr__(self) -> str:
@@ -78,6 +80,7 @@ class Scenario:
 
     @property
     def n_tasks(self) -> int:
+        """Number of tasks."""
         return len(self.tasks)
 
     def __repr__(self) -> str:

@@ -121,6 +121,7 @@ class SHARP(Strategy):
 
     # ------------------------------------------------------------------ training
     def train_task(self, task) -> "SHARP":
+        """Train on ``task`` with SHARP's own loop: contrastive loss on new and replayed (quantised) activations, rewiring and freezing of units, then the long-term memory's update. Returns self."""
         self.current_task = task
         self.mode = task.mode
         self.task_classes[int(task.task_id)] = tuple(int(c) for c in task.classes)
@@ -216,6 +217,7 @@ class SHARP(Strategy):
     # ------------------------------------------------------------------ inference
     @torch.no_grad()
     def represent(self, X, batch_size: int = 1024) -> np.ndarray:
+        """Representations (n_samples, feature_dim), float32, of inputs ``X``, computed ``batch_size`` rows at a time."""
         self.net.eval()
         out = [self.net(as_float_tensor(X[i:i + batch_size], self.device)).cpu().numpy()
                for i in range(0, len(X), batch_size)]
@@ -241,12 +243,14 @@ class SHARP(Strategy):
         return self.memory_bytes() + self.ltm_bytes()
 
     def extra_state(self) -> dict:
+        """Checkpoint state: connectivity, neuron states, frozen units, replay buffer, long-term memory and history."""
         return {"conns": [torch.from_numpy(c.copy()) for c in self.conns],
                 "states": [torch.from_numpy(s.copy()) for s in self.states],
                 "frozen": [torch.from_numpy(f.copy()) for f in self.frozen],
                 "buffer": self.buffer.state(), "ltm": self.ltm.state(), "history": list(self.history)}
 
     def load_extra_state(self, state: dict) -> None:
+        """Restore what :meth:`extra_state` saved: connectivity, neuron states, replay buffer and long-term memory."""
         self.conns = [c.numpy().copy() for c in state["conns"]]
         self.states = [s.numpy().copy() for s in state["states"]]
         self.frozen = [f.numpy().copy() for f in state["frozen"]]

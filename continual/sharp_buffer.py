@@ -60,6 +60,7 @@ class QuantizedReplayBuffer:
         self._tasks: list[list[int]] = []  # class labels per pushed task, oldest first
 
     def add_task(self, samples_by_class: dict) -> None:
+        """Store up to ``per_class`` quantised samples of each class of a new task (label -> samples); keep the last ``recent_tasks`` tasks."""
         labels = []
         for label, samples in samples_by_class.items():
             samples = np.asarray(samples, dtype=np.float32)
@@ -96,6 +97,7 @@ class QuantizedReplayBuffer:
         raise KeyError(label)
 
     def get(self, label: int) -> np.ndarray:
+        """The stored samples of class ``label``, dequantised to float32."""
         codes, lo, hi = self._store[int(label)]
         return dequantize(codes, lo, hi, self.bits)
 
@@ -138,6 +140,7 @@ class QuantizedReplayBuffer:
                 "store": {int(k): [torch.from_numpy(c.copy()), lo, hi] for k, (c, lo, hi) in self._store.items()}}
 
     def load_state(self, state: dict) -> None:
+        """Restore what :meth:`state` saved."""
         self._tasks = [[int(c) for c in t] for t in state["tasks"]]
         self._store = {int(k): (c.numpy().copy(), float(lo), float(hi)) for k, (c, lo, hi) in state["store"].items()}
 
@@ -184,13 +187,16 @@ class LongTermMemory:
 
     @property
     def classes(self) -> list[int]:
+        """Labels with stored representations, oldest first."""
         return list(self._reps)
 
     @property
     def memory_bytes(self) -> int:
+        """Bytes of the stored representations and masks."""
         return int(sum(r.nbytes for r in self._reps.values()) + sum(m.size for m in self._masks.values()))
 
     def state(self) -> dict:
+        """Checkpoint state: ``k``, labels, representations and masks as tensors."""
         import torch
 
         return {"k": self.k, "classes": [int(c) for c in self._reps],
@@ -198,6 +204,7 @@ class LongTermMemory:
                 "masks": [torch.from_numpy(self._masks[c].copy()) for c in self._reps]}
 
     def load_state(self, state: dict) -> None:
+        """Restore what :meth:`state` saved."""
         self.k = int(state["k"])
         self._reps = OrderedDict((int(c), r.numpy().copy()) for c, r in zip(state["classes"], state["reps"]))
         self._masks = {int(c): m.numpy().copy() for c, m in zip(state["classes"], state["masks"])}

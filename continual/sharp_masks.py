@@ -11,7 +11,7 @@ connectivity is a boolean matrix ``conn`` of shape ``(n_out, n_in)``:
 
 Unit states per layer (index 0 is the input): ``0`` plastic, ``1`` selected in
 the current task (candidate stable), ``k >= 2`` promoted ``k - 1`` tasks ago,
-:data:`INPUT_STATE` for input units (never plastic, never promoted).
+``INPUT_STATE`` for input units (never plastic, never promoted).
 
 Reference: Gurbuz, Moorman, Dovrolis, arXiv 2305.18563, and the authors' code
 (``Source/architecture.py``, ``Source/rewire.py``); see docs/sharp.md.
@@ -50,6 +50,7 @@ class LayerSpec:
 
     @property
     def n_source_units(self) -> int:
+        """Source units of the layer: inputs grouped in blocks of ``block``."""
         return self.n_in // self.block
 
     def source_unit_of_input(self) -> np.ndarray:
@@ -203,7 +204,7 @@ def rewire(conns, specs, states, rng: np.random.Generator):
 # --- end of task ------------------------------------------------------------
 
 def initial_states(unit_counts) -> list[np.ndarray]:
-    """All units plastic; ``unit_counts[0]`` input units get :data:`INPUT_STATE`."""
+    """All units plastic; ``unit_counts[0]`` input units get ``INPUT_STATE``."""
     counts = list(unit_counts)
     return [np.full(counts[0], INPUT_STATE, dtype=np.int64)] + [np.zeros(n, dtype=np.int64) for n in counts[1:]]
 

@@ -103,6 +103,7 @@ class SharpNet(nn.Module):
         return [first] + [spec.n_out for spec in self.specs]
 
     def masks(self) -> list[torch.Tensor]:
+        """The connection mask of each layer (float tensors of 0 and 1), input side first."""
         return [getattr(self, f"mask_{i}") for i in range(len(self.layers))]
 
     def _prepare(self, x: torch.Tensor) -> torch.Tensor:
@@ -142,6 +143,7 @@ class SharpNet(nn.Module):
         return self._run(h, self.n_early, len(self.layers)) * self.out_mask
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Output (batch, n_out) of inputs ``x``, with inactive output units zeroed."""
         return self._run(self._prepare(x), 0, len(self.layers)) * self.out_mask
 
     def _shape_at(self, index: int) -> tuple[int, ...]:
@@ -175,6 +177,7 @@ class SharpNet(nn.Module):
 
     @torch.no_grad()
     def set_output_units(self, active: np.ndarray) -> None:
+        """Activate the output units where ``active`` (n_out,) is 1 and silence the others."""
         self.out_mask.copy_(torch.as_tensor(np.asarray(active, dtype=np.float32), device=self.out_mask.device))
 
     @torch.no_grad()
@@ -208,6 +211,7 @@ class SharpNet(nn.Module):
                 layer.bias.grad[idx] = 0.0
 
     def density(self) -> float:
+        """Fraction of connections kept by the masks, over all layers."""
         kept = sum(float(m.sum()) for m in self.masks())
         return kept / sum(m.numel() for m in self.masks())
 

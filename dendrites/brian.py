@@ -114,6 +114,7 @@ class DendriticNetwork:
 
     @property
     def duration(self):
+        """Simulated time of all presentations (a Brian2 quantity: presentations x period)."""
         return self.presentations * self.params.period
 
 

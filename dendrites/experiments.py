@@ -58,6 +58,7 @@ class PatternDetectionConfig:
     codegen_target: str = "numpy"
 
     def validate(self) -> "PatternDetectionConfig":
+        """Check every field (ValueError naming the bad one); returns self."""
         theory.check_sizes(self.n, self.a, self.s)
         if self.s > self.a:
             raise ValueError(f"s must be <= a (a segment samples one stored pattern), got s={self.s}, a={self.a}")
@@ -170,6 +171,7 @@ class PatternDetectionResult:
 
     @property
     def fraction_inside_ci(self) -> float:
+        """Fraction of measured rates (false positives and detections) inside their theory's confidence interval."""
         rows = self.false_positive + self.detection
         return float(np.mean([r["inside_ci"] for r in rows]))
 

@@ -42,6 +42,7 @@ class FiguresConfig:
 
     @classmethod
     def quick_config(cls, seed: int = 0) -> "FiguresConfig":
+        """A small configuration (5,000 Monte Carlo trials, short simulations) for smoke tests."""
         return cls(seed=seed, trials=5_000, quick=True)
 
     def validate(self) -> "FiguresConfig":
@@ -111,6 +112,7 @@ class SimulationRuns:
         return next(self._results)
 
     def run(self, executor, progress: bool = False) -> None:
+        """Run every queued simulation on ``executor`` (an :class:`evlearn.parallel.Executor`); results are read in queue order."""
         self._results = iter(executor.map(_simulate, self.calls, progress=progress, desc="Monte Carlo"))
 
 

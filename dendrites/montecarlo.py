@@ -44,9 +44,11 @@ class MonteCarloResult:
 
     @property
     def rate(self) -> float:
+        """Estimated probability: successes / trials."""
         return self.successes / self.trials
 
     def contains(self, probability: float) -> bool:
+        """Whether ``probability`` lies in the confidence interval [low, high]."""
         return self.low <= probability <= self.high
 
 

@@ -127,6 +127,33 @@ def false_match_probability(n: int, a: int, s: int, theta: int) -> float:
 
     The segment has ``s`` synapses on distinct cells and an NMDA threshold
     ``theta``. Example from the paper: n=10000, a=300, s=24, theta=12 gives 8.4e-13.
+
+    Parameters
+    ----------
+    n : int
+        Cells in the population (1 <= n <= 1e18).
+    a : int
+        Active cells of an SDR (0 <= a <= n).
+    s : int
+        Synapses of the segment, on distinct cells (s <= n).
+    theta : int
+        NMDA threshold: active synapses needed for a spike (0 <= theta <= s).
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> f"{theory.false_match_probability(n=10_000, a=300, s=24, theta=12):.2e}"   # the paper's 8.4e-13
+    '8.38e-13'
     """
     return _prob(log_false_match_probability(n, a, s, theta))
 
@@ -181,6 +208,31 @@ def noise_match_probability(a: int, s: int, theta: int, noise: float, n: int | N
 
     ``n`` does not enter (replacement cells never hit the segment); pass it to
     have it validated against ``a`` and ``s``.
+
+    Parameters
+    ----------
+    a, s, theta : int
+        Active cells of the pattern, synapses of the segment (s <= a), NMDA threshold (theta <= s).
+    noise : float
+        Fraction of the pattern's active cells replaced by other cells, in [0, 1].
+    n : int, optional
+        Population size, only checked.
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> round(theory.noise_match_probability(a=300, s=24, theta=12, noise=0.5), 4)
+    0.584
     """
     v = check_noise_args(a, s, theta, noise, n)
     return _prob(float(logsumexp(_log_noise_loss(a, s, v)[: s - theta + 1])))
@@ -191,6 +243,31 @@ def noise_false_negative_probability(a: int, s: int, theta: int, noise: float, n
 
     P = sum_{k=s-theta+1..s} C(s, k) C(a - s, v - k) / C(a, v), the paper's
     false-negative equation for a pattern with ``v`` replaced cells.
+
+    Parameters
+    ----------
+    a, s, theta : int
+        Active cells of the pattern, synapses of the segment (s <= a), NMDA threshold (theta <= s).
+    noise : float
+        Fraction of the pattern's active cells replaced by other cells, in [0, 1].
+    n : int, optional
+        Population size, only checked.
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> round(theory.noise_false_negative_probability(a=300, s=24, theta=12, noise=0.5), 4)
+    0.416
     """
     v = check_noise_args(a, s, theta, noise, n)
     return _prob(float(logsumexp(_log_noise_loss(a, s, v)[s - theta + 1:])))
@@ -208,6 +285,35 @@ def neuron_false_match_probability(n: int, a: int, s: int, theta: int, segments:
     Given the SDR, each segment (its own random synapses) matches independently
     with the single-segment probability p, so P = 1 - (1 - p)^segments, computed
     as -expm1(segments * log1p(-p)) to stay accurate for tiny p.
+
+    Parameters
+    ----------
+    n : int
+        Cells in the population (1 <= n <= 1e18).
+    a : int
+        Active cells of an SDR (0 <= a <= n).
+    s : int
+        Synapses of the segment, on distinct cells (s <= n).
+    theta : int
+        NMDA threshold: active synapses needed for a spike (0 <= theta <= s).
+    segments : int
+        Segments of the neuron (>= 1).
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> f"{theory.neuron_false_match_probability(10_000, 300, 24, 12, segments=100):.2e}"
+    '8.38e-11'
     """
     check_count(segments, "segments")
     p = false_match_probability(n, a, s, theta)
@@ -222,6 +328,37 @@ def neuron_detection_probability(n: int, a: int, s: int, theta: int, segments: i
     The segment storing the pattern matches with :func:`noise_match_probability`;
     the other ``segments - 1`` segments (other, independent patterns) each see a
     uniformly random SDR and add false matches. P = 1 - (1 - p_own)(1 - p_fm)^(segments-1).
+
+    Parameters
+    ----------
+    n : int
+        Cells in the population (1 <= n <= 1e18).
+    a : int
+        Active cells of an SDR (0 <= a <= n).
+    s : int
+        Synapses of the segment, on distinct cells (s <= n).
+    theta : int
+        NMDA threshold: active synapses needed for a spike (0 <= theta <= s).
+    segments : int
+        Segments of the neuron (>= 1), one per stored pattern.
+    noise : float
+        Fraction of the pattern's active cells replaced by other cells, in [0, 1].
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> round(theory.neuron_detection_probability(10_000, 300, 24, 12, segments=100, noise=0.3), 4)
+    0.9913
     """
     check_count(segments, "segments")
     p_miss = noise_false_negative_probability(a, s, theta, noise, n=n)
@@ -287,6 +424,37 @@ def union_false_match_probability(n: int, a: int, s: int, theta: int, patterns: 
     >= theta synapses see a new random SDR. Exact: the number of distinct
     synapses u follows :func:`union_size_distribution`, and
     P = sum_u P(u) * false_match_probability(n, a, u, theta).
+
+    Parameters
+    ----------
+    n : int
+        Cells in the population (1 <= n <= 1e18).
+    a : int
+        Active cells of an SDR (0 <= a <= n).
+    s : int
+        Synapses of the segment, on distinct cells (s <= n).
+    theta : int
+        NMDA threshold: active synapses needed for a spike (0 <= theta <= s).
+    patterns : int
+        M, patterns stored on the segment (>= 1).
+    progress : bool, default False
+        Show a progress bar over the exact union chain (see :func:`union_work`).
+
+    Returns
+    -------
+    float
+        A probability in [0, 1], with full relative precision down to about 1e-300.
+
+    Raises
+    ------
+    ValueError
+        An argument out of range (the message names it).
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> f"{theory.union_false_match_probability(n=2048, a=40, s=20, theta=10, patterns=10):.2e}"
+    '2.82e-03'
     """
     check_sizes(n, a, s, theta)
     check_count(patterns, "patterns")
@@ -318,6 +486,7 @@ class ThresholdChoice:
 
     @property
     def total_error(self) -> float:
+        """False-match plus false-negative probability at this threshold."""
         return self.false_match + self.false_negative
 
 
@@ -327,6 +496,27 @@ def choose_threshold(n: int, a: int, s: int, noise: float, false_match_weight: f
     Raising theta lowers false matches but makes noisy patterns fail; with equal
     weights this is the error of a detector seeing random and stored-noisy SDRs
     equally often. Ties go to the larger theta (fewer false matches).
+
+    Parameters
+    ----------
+    n, a, s : int
+        Population, active cells, synapses of the segment (as :func:`false_match_probability`).
+    noise : float
+        Fraction of the pattern's active cells replaced by other cells, in [0, 1].
+    false_match_weight : float, default 1.0
+        Weight of false matches against false negatives (>= 0).
+
+    Returns
+    -------
+    ThresholdChoice
+        The chosen ``theta`` with its false-match and false-negative probabilities.
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> choice = theory.choose_threshold(n=10_000, a=300, s=24, noise=0.3)
+    >>> choice.theta, f"{choice.false_match:.1e}", f"{choice.false_negative:.1e}"
+    (7, '4.5e-06', '2.7e-06')
     """
     check_sizes(n, a, s)
     check_number(s, "s", low=1, integer=True)
@@ -349,6 +539,34 @@ def choose_segment(n: int, a: int, noise: float, max_false_match: float = 1e-9,
     P(false match) <= max_false_match are tried from the lowest (most noise
     tolerant); the first s where the false-negative target also holds wins.
     Raises ValueError when no segment up to ``max_synapses`` meets both targets.
+
+    Parameters
+    ----------
+    n, a : int
+        Population and active cells.
+    noise : float
+        Fraction of the pattern's active cells replaced by other cells, in [0, 1].
+    max_false_match, max_false_negative : float
+        Error targets, probabilities in [0, 1].
+    max_synapses : int, optional
+        Largest s tried (default ``a``).
+
+    Returns
+    -------
+    ThresholdChoice
+        The smallest ``s`` and its lowest suitable ``theta``, with both error rates.
+
+    Raises
+    ------
+    ValueError
+        No segment up to ``max_synapses`` meets both targets, or an argument out of range.
+
+    Examples
+    --------
+    >>> from evlearn.dendrites import theory
+    >>> choice = theory.choose_segment(n=10_000, a=300, noise=0.3)   # P(fm) <= 1e-9, P(fn) <= 1e-3
+    >>> choice.s, choice.theta
+    (24, 10)
     """
     check_sizes(n, a, 0)
     _check_fraction(max_false_match, "max_false_match")

@@ -4,7 +4,8 @@ Serves ``docs/_build/html`` on 127.0.0.1, loads the home page, an API page, a
 gallery page and a search, saves a screenshot of each under
 ``docs/_build/screenshots/``, and fails (exit status 1) on any console error
 (a script error, a 404 for a page resource), any image that did not load, a
-gallery page without its figure, or a search that finds nothing.
+gallery page without its figure, a search that finds nothing, or two pages with
+the same title in the search index (a reader cannot tell such results apart).
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``apt-get install -y chromium
 chromium-driver``) and selenium (the ``docs`` extra). Build the site first:
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import json
 import shutil
 import sys
 import threading
@@ -88,6 +90,14 @@ def check_page(driver, url: str, required: str | None, screenshot: Path) -> list
     return problems
 
 
+def duplicate_titles(html: Path) -> list[str]:
+    """Page titles listed more than once in the search index (``searchindex.js``)."""
+    text = (html / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    titles = [title for title in index["titles"]]
+    return sorted({title for title in titles if titles.count(title) > 1})
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=DOCS / "_build" / "html", help="the built site")
@@ -112,6 +122,11 @@ def main(argv=None) -> int:
     finally:
         driver.quit()
         server.shutdown()
+    duplicates = duplicate_titles(args.html)
+    failures += bool(duplicates)
+    print(f"{'FAIL' if duplicates else 'ok  '} search index: {len(duplicates)} page title(s) listed twice")
+    for title in duplicates:
+        print(f"       {title!r}")
     print(f"screenshots in {args.out}")
     return 1 if failures else 0
 

@@ -37,13 +37,16 @@ extensions = [
 
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb", "auto_examples/*.py",
-                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5"]
+                    "auto_examples/*.zip", "auto_examples/*.json", "auto_examples/*.md5",
+                    # sphinx-gallery also writes docs/sg_execution_times.rst (all galleries): one
+                    # "Computation times" page, not two with the same title in the search results
+                    "auto_examples/sg_execution_times.rst"]
 templates_path = ["_templates"]
 
 # --- API reference: one page per public module and per public name ------------------
 autosummary_generate = True
 autosummary_imported_members = False  # each name documented once, where it is defined
-autodoc_default_options = {"members": False}
+# No autodoc_default_options: a boolean default there overrides the class template's :members:.
 autodoc_typehints = "none"  # numpydoc sections carry the types
 numpydoc_show_class_members = False  # the class template lists them
 numpydoc_class_members_toctree = False
@@ -51,6 +54,14 @@ numpydoc_xref_param_type = False
 # A public function or class without a docstring is a warning, i.e. an error under -W.
 numpydoc_validation_checks = {"GL08"}
 numpydoc_validation_exclude = {r"\.__init__$", r"\.__call__$", r"\.__repr__$", r"\.__len__$", r"\.__getitem__$"}
+
+# Broken cross-references fail the build (-W). Intersphinx inventories cannot be fetched
+# offline, so references to other projects' objects are not checked; every evlearn one is.
+nitpicky = True
+nitpick_ignore_regex = [
+    (r"py:.*", r"(numpy|np|torch|scipy|sklearn|brian2|pathlib|typing|collections|dask|distributed|tonic|matplotlib|"
+               r"concurrent|numba|tqdm|json|os|io|enum|abc|dataclasses|contextlib|argparse)(\..*)?"),
+]
 
 # --- user guide (MyST) and tutorials (executed notebooks) ---------------------------
 myst_enable_extensions = ["colon_fence", "dollarmath"]

@@ -52,6 +52,7 @@ class Estimator(BaseEstimator):
     RENAMED: dict[str, Renamed] = {}
 
     def set_params(self, **params):
+        """Set parameters as scikit-learn does; deprecated names (``RENAMED``) are accepted with a FutureWarning. Returns self."""
         old = {key: params.pop(key) for key in list(params) if key in self.RENAMED}
         params.update(map_renamed(type(self).__name__, old, self.RENAMED, stacklevel=2, also_given=params))
         return super().set_params(**params)

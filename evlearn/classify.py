@@ -38,6 +38,7 @@ class LogisticRegression(ClassifierMixin, Estimator):
         check_number(self.tol, "tol", low=0)
 
     def fit(self, X, y):
+        """Fit on features ``X`` (n_samples, n_features) and labels ``y`` (n_samples,); standardises ``X`` first. Returns self."""
         self.check_params()
         X, y = validate_data(self, X, y, dtype=np.float64)
         y = column_or_1d(y, warn=True)
@@ -90,11 +91,13 @@ class LogisticRegression(ClassifierMixin, Estimator):
         return logits[:, 1] - logits[:, 0] if self.classes_.size == 2 else logits
 
     def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, float64 of shape (n_samples, n_classes), columns in the order of ``classes_``."""
         logits = self._logits(X)
         logits -= logits.max(axis=1, keepdims=True)
         prob = np.exp(logits)
         return prob / prob.sum(axis=1, keepdims=True)
 
     def predict(self, X) -> np.ndarray:
+        """The most probable label of each row of ``X`` (n_samples,), taken from ``classes_``."""
         winners = np.argmax(self._logits(X), axis=1)  # checks the model is fitted first
         return self.classes_[winners]

@@ -93,6 +93,7 @@ class Executor:
         return False
 
     def start(self) -> "Executor":
+        """Start the Dask client (a local cluster or a connection to the scheduler); nothing for ``scheduler='none'``. Returns self."""
         if self.scheduler == NONE or self.client is not None:
             return self
         try:
@@ -120,6 +121,7 @@ class Executor:
         return self
 
     def close(self) -> None:
+        """Close the Dask client and any local cluster it started."""
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -130,6 +132,7 @@ class Executor:
     # ------------------------------------------------------------ facts
     @property
     def is_serial(self) -> bool:
+        """Whether tasks run one after the other in this process (``scheduler='none'``)."""
         return self.scheduler == NONE
 
     @property

@@ -8,10 +8,19 @@ are the same ones in the same order: chunked output equals whole output bit for 
 whatever the chunk sizes (tests cut streams into 1-event chunks and inside groups of
 equal timestamps).
 
+    >>> import numpy as np
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> from evlearn.functional import local_time_surfaces
     >>> from evlearn.streaming import LocalTimeSurfaceStream
-    >>> surfaces = LocalTimeSurfaceStream((640, 480, 2), radius=3, tau_us=20_000)
-    >>> for chunk in evlearn.stream_events("recording.raw"):
-    ...     features = surfaces(chunk)          # (len(chunk), 2, 7, 7)
+    >>> path = sample_dir() / "0" / "00002.bin"           # a shipped N-MNIST recording
+    >>> surfaces = LocalTimeSurfaceStream((34, 34, 2), radius=3, tau_us=20_000)
+    >>> parts = [surfaces(chunk) for chunk in evlearn.stream_events(path, n_events=1000)]
+    >>> parts[0].shape                                      # (len(chunk), P, 2R+1, 2R+1)
+    (1000, 2, 7, 7)
+    >>> whole = local_time_surfaces(evlearn.read_events(path), (34, 34, 2), radius=3, tau_us=20_000)
+    >>> np.array_equal(np.concatenate(parts), whole)
+    True
 
 ``finish()`` returns what is still owed once the stream ends: the last global time
 surfaces; an empty result for the per-event transforms.
@@ -120,6 +129,7 @@ class LocalTimeSurfaceStream(_ChunkedStream):
                                            self._factor, self._state)
 
     def finish(self) -> np.ndarray:
+        """Nothing is pending at the end of the stream: an empty (0, C, 2R+1, 2R+1) array."""
         return self._empty(0)
 
 
@@ -181,6 +191,7 @@ class GlobalTimeSurfaceStream(_ChunkedStream):
         return np.zeros((0, size.polarities, size.height, size.width))
 
     def finish(self) -> np.ndarray:
+        """Surfaces of the slices still open at the end of the stream (see ``include_incomplete``)."""
         if self._start is None:  # an empty stream has no slices (as the whole-stream function)
             return self._none()
         total = count_slices(self.last_t - self._start, self.dt_us, self.overlap_us, self.include_incomplete)

@@ -43,7 +43,23 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Compose:
-    """Apply transforms one after another."""
+    """Apply transforms one after another.
+
+    Parameters
+    ----------
+    transforms : sequence of callable
+        Each takes what the previous one returned (the first one, an event array).
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> pipeline = T.Compose([T.Denoise(filter_time_us=5_000), T.ToCountFrame((34, 34, 2))])
+    >>> pipeline(events).shape                              # (P, H, W)
+    (2, 34, 34)
+    """
 
     transforms: Sequence[Callable[[Any], Any]]
 
@@ -92,8 +108,26 @@ def _time_first(time_field: str, old_time_field: str | None = None):
 @_renamed_fields(start="start_us", end="end_us")
 @dataclass(frozen=True)
 class TimeWindow:
-    """Keep events with ``start_us <= t < end_us`` (``None`` = unbounded). Like tonic's
-    ``CropTime`` but half-open and without changing itself."""
+    """Keep events with ``start_us <= t < end_us``.
+
+    Like tonic's ``CropTime`` but half-open and without changing itself;
+    :func:`evlearn.functional.time_window` is the function.
+
+    Parameters
+    ----------
+    start_us, end_us : float or None, default None
+        Bounds in microseconds (``None``: unbounded).
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> first = T.TimeWindow(end_us=100_000)(events)        # the first 100 ms
+    >>> int(first["t"].max()) < 100_000
+    True
+    """
 
     start_us: float | None = None
     end_us: float | None = None
@@ -104,9 +138,31 @@ class TimeWindow:
 
 @dataclass(frozen=True)
 class CenterCrop:
-    """tonic's ``CenterCrop(sensor_size, size)``: keep the events inside a centred
-    ``size = (w, h)`` box (an int: square), shifted to 0. ``origin = (x0, y0)`` places
-    the box elsewhere (tonic has no equivalent)."""
+    """tonic's ``CenterCrop(sensor_size, size)``: keep the events inside a centred box, shifted to 0.
+
+    :func:`evlearn.functional.crop` is the function.
+
+    Parameters
+    ----------
+    sensor_size : tuple of int
+        (W, H, P) of the input.
+    size : int or tuple of int
+        (w, h) of the box in pixels; an int: square.
+    origin : tuple of int, optional
+        (x0, y0), the box's lower corner, to place it elsewhere (tonic has no equivalent).
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> crop = T.CenterCrop((34, 34, 2), size=28)
+    >>> crop.output_sensor_size
+    SensorSize(width=28, height=28, polarities=2)
+    >>> int(crop(events)["x"].max()) < 28
+    True
+    """
 
     sensor_size: tuple[int, int, int]
     size: tuple[int, int] | int
@@ -118,6 +174,7 @@ class CenterCrop:
 
     @property
     def output_sensor_size(self) -> SensorSize:
+        """Sensor size (W, H, P) of the cropped events."""
         width, height = self._box
         return SensorSize(width, height, check_sensor_size(self.sensor_size).polarities)
 
@@ -135,7 +192,31 @@ class CropSpatial(CenterCrop):
 
 @dataclass(frozen=True)
 class Downsample:
-    """Coarser pixel grid: ``x // factor`` or ``floor(x * w / W)`` for ``target_size = (w, h)``."""
+    """Coarser pixel grid: ``x // factor``, or ``floor(x * w / W)`` for ``target_size = (w, h)``.
+
+    :func:`evlearn.functional.downsample` is the function.
+
+    Parameters
+    ----------
+    sensor_size : tuple of int
+        (W, H, P) of the input.
+    factor : int, optional
+        Integer divisor of both coordinates.
+    target_size : tuple of int, optional
+        (w, h) of the output grid, instead of ``factor``.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> half = T.Downsample((34, 34, 2), factor=2)
+    >>> half.output_sensor_size
+    SensorSize(width=17, height=17, polarities=2)
+    >>> half(events).size == events.size                    # same events, coarser pixels
+    True
+    """
 
     sensor_size: tuple[int, int, int]
     factor: int | None = None
@@ -143,6 +224,7 @@ class Downsample:
 
     @property
     def output_sensor_size(self) -> SensorSize:
+        """Sensor size (W, H, P) of the downsampled events."""
         return downsample_size(self.sensor_size, self.factor, self.target_size)
 
     def __call__(self, events):
@@ -152,8 +234,27 @@ class Downsample:
 @_time_first("filter_time_us", "filter_time")
 @dataclass(frozen=True)
 class Denoise:
-    """Drop events without a 4-neighbour event in the previous ``filter_time_us`` µs (tonic's
-    ``Denoise(filter_time)``); ``sensor_size=None``: the extent of each stream."""
+    """Drop events without a 4-neighbour event in the previous ``filter_time_us`` µs.
+
+    tonic's ``Denoise(filter_time)``; :func:`evlearn.functional.denoise` is the function.
+
+    Parameters
+    ----------
+    filter_time_us : float
+        Time window in microseconds (>= 0).
+    sensor_size : tuple of int, optional
+        (W, H, P); by default the extent of each stream.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> kept = T.Denoise(filter_time_us=10_000)(events)
+    >>> kept.size, events.size
+    (4625, 5028)
+    """
 
     filter_time_us: float
     sensor_size: tuple[int, int, int] | None = None
@@ -165,8 +266,27 @@ class Denoise:
 @_time_first("refractory_us")
 @dataclass(frozen=True)
 class RefractoryPeriod:
-    """Drop events closer than ``refractory_us`` µs to the previous event at their pixel
-    (tonic's ``RefractoryPeriod(delta)``); ``sensor_size=None``: the extent of each stream."""
+    """Drop events closer than ``refractory_us`` µs to the previous event at their pixel.
+
+    tonic's ``RefractoryPeriod(delta)``; :func:`evlearn.functional.refractory_period` is the function.
+
+    Parameters
+    ----------
+    refractory_us : float
+        Refractory period in microseconds (>= 0).
+    sensor_size : tuple of int, optional
+        (W, H, P); by default the extent of each stream.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> kept = T.RefractoryPeriod(refractory_us=50_000)(events)
+    >>> kept.size, events.size
+    (963, 5028)
+    """
 
     refractory_us: float
     sensor_size: tuple[int, int, int] | None = None
@@ -177,7 +297,27 @@ class RefractoryPeriod:
 
 @dataclass(frozen=True)
 class ToCountFrame:
-    """Event counts per polarity and pixel, shape ``(P, H, W)`` (int64)."""
+    """Event counts per polarity and pixel (:func:`evlearn.functional.count_frame`).
+
+    Parameters
+    ----------
+    sensor_size : tuple of int
+        (W, H, P).
+
+    Returns
+    -------
+    A callable: events -> int64 array of shape (P, H, W).
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> frame = T.ToCountFrame((34, 34, 2))(events)
+    >>> frame.shape, int(frame.sum()) == events.size
+    ((2, 34, 34), True)
+    """
 
     sensor_size: tuple[int, int, int]
 
@@ -187,7 +327,35 @@ class ToCountFrame:
 
 @dataclass(frozen=True)
 class ToLocalTimeSurfaces:
-    """Per-event time surfaces of radius ``radius``: ``(N, P or 1, 2R+1, 2R+1)``."""
+    """Per-event time surfaces (:func:`evlearn.functional.local_time_surfaces`).
+
+    Parameters
+    ----------
+    sensor_size : tuple of int
+        (W, H, P).
+    radius : int
+        R, half-width of the patch: surfaces are (2R+1) x (2R+1).
+    tau_us : float
+        Decay time constant in microseconds.
+    merge_polarities : bool, default False
+        One channel for all polarities.
+    dtype : numpy dtype, default float64
+        float64 or float32.
+
+    Returns
+    -------
+    A callable: events -> array of shape (N, P or 1, 2R+1, 2R+1), values in (0, 1].
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> surfaces = T.ToLocalTimeSurfaces((34, 34, 2), radius=2, tau_us=20_000)(events)
+    >>> surfaces.shape
+    (5028, 2, 5, 5)
+    """
 
     sensor_size: tuple[int, int, int]
     radius: int
@@ -203,8 +371,37 @@ class ToLocalTimeSurfaces:
 @_renamed_fields(dt="dt_us", tau="tau_us")
 @dataclass(frozen=True)
 class ToTimesurface:
-    """Global time surfaces every ``dt_us`` µs, ``(S, P, H, W)``: tonic's
-    ``ToTimesurface(sensor_size, dt, tau)`` (same positional order)."""
+    """Global time surfaces every ``dt_us`` µs (:func:`evlearn.functional.global_time_surfaces`).
+
+    tonic's ``ToTimesurface(sensor_size, dt, tau)`` in the same positional order.
+
+    Parameters
+    ----------
+    sensor_size : tuple of int
+        (W, H, P).
+    dt_us : float
+        Slice length in microseconds.
+    tau_us : float
+        Decay time constant in microseconds.
+    overlap : float, default 0
+        Microseconds shared by neighbouring slices.
+    include_incomplete : bool, default False
+        Also emit the last, shorter slice.
+
+    Returns
+    -------
+    A callable: events -> float64 array of shape (S, P, H, W), one surface per slice.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn import transforms as T
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> surfaces = T.ToTimesurface((34, 34, 2), dt_us=50_000, tau_us=20_000)(events)
+    >>> surfaces.shape
+    (6, 2, 34, 34)
+    """
 
     sensor_size: tuple[int, int, int]
     dt_us: float

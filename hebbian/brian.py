@@ -158,11 +158,49 @@ def simulate_brian2(couplings, archetypes, beta, n_sweeps=50, *, n_measure=None,
                     record_cost=False) -> SimulationResult:
     """Run the network in Brian2; returns a SimulationResult (m per sweep, time-averaged m, seed).
 
-    ``n_sweeps`` counts sweeps (1/p_update update steps each); m is recorded once
-    per sweep, and averaged over the last ``n_measure`` sweeps. Seeded by default
-    (``seed=0``). Before building, the memory of the dense synapses is estimated
-    and a network that does not fit (``check_fits``) is refused with a
-    ValueError. ``progress=True`` shows a bar while the network runs.
+    Before building, the memory of the dense synapses is estimated and a network
+    that does not fit (:func:`check_fits`) is refused with a ValueError.
+
+    Parameters
+    ----------
+    couplings : LowRankCouplings
+        The network's couplings (N neurons; Brian2 holds them dense, N^2 synapses).
+    archetypes : numpy.ndarray
+        (K, N) in {-1, 0, +1}: the patterns whose overlaps m are recorded.
+    beta : float
+        Inverse temperature (> 0, finite).
+    n_sweeps : int, default 50
+        Sweeps of 1/p_update update steps each; m is recorded once per sweep.
+    n_measure : int, optional
+        Last sweeps averaged into ``m_mean`` (default: half of them).
+    p_update : float, default 0.1
+        Probability that a neuron updates at a step, in (0, 1].
+    init : str, default "random"
+        Initial state (see :func:`evlearn.hebbian.glauber.initial_state`).
+    seed : int or None, default 0
+        Seed of the initial state and Brian2's random numbers.
+    target : str, default "numpy"
+        Brian2's code-generation target ("numpy" or "cython").
+    progress : bool, default False
+        Show a progress bar while the network runs.
+    max_memory_bytes : int, optional
+        Memory the synapses may use (default: what is available).
+    record_cost : bool, default False
+        Also record the Hamiltonian per neuron after every sweep.
+
+    Returns
+    -------
+    evlearn.hebbian.glauber.SimulationResult
+
+    Examples
+    --------
+    >>> from evlearn.hebbian import patterns
+    >>> from evlearn.hebbian.brian import simulate_brian2
+    >>> from evlearn.hebbian.couplings import hebbian_couplings
+    >>> xi = patterns.make_archetypes(N=100, K=2, d=0.5, rng=0)
+    >>> J = hebbian_couplings("archetypes", d=0.5, archetypes=xi)
+    >>> simulate_brian2(J, xi, beta=10.0, n_sweeps=4).m_trace.shape
+    (5, 2)
     """
     import_brian2()
     from brian2 import Network, StateMonitor, ms, second, seed as brian_seed

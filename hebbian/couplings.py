@@ -56,7 +56,31 @@ def convention_factor(d, convention=DEFAULT_CONVENTION) -> float:
 
 @dataclass(frozen=True)
 class LowRankCouplings:
-    """J_ij = scale / N * sum_f features[f, i] features[f, j] for i != j, J_ii = 0."""
+    """Hebbian couplings J_ij = scale / N * sum_f features[f, i] features[f, j] (i != j), J_ii = 0.
+
+    Kept in low-rank form: N x N is never formed unless asked (:meth:`dense`).
+
+    Parameters
+    ----------
+    features : numpy.ndarray
+        (F, N) float64: one row per stored feature (archetype or example).
+    scale : float
+        The prefactor (see the module docstring).
+    protocol : str
+        The rule that made them: "archetypes", "supervised" or "unsupervised".
+    convention : str, default "hebb"
+        "hebb" or "mean-field" (see the module docstring).
+
+    Examples
+    --------
+    >>> from evlearn.hebbian import patterns
+    >>> from evlearn.hebbian.couplings import hebbian_couplings
+    >>> xi = patterns.make_archetypes(N=500, K=3, d=0.5, rng=0)    # (K, N) in {-1, 0, +1}
+    >>> eta = patterns.make_examples(xi, M=20, r=0.5, rng=1)        # (K, M, N)
+    >>> J = hebbian_couplings("supervised", d=0.5, examples=eta, r=0.5)
+    >>> J.n_neurons, J.features.shape, J.dense().shape
+    (500, (3, 500), (500, 500))
+    """
 
     features: np.ndarray  # (F, N) float64
     scale: float
@@ -65,6 +89,7 @@ class LowRankCouplings:
 
     @property
     def n_neurons(self) -> int:
+        """N, the number of neurons."""
         return int(self.features.shape[1])
 
     def dense(self) -> np.ndarray:
@@ -90,7 +115,22 @@ def _check_examples(examples) -> np.ndarray:
 
 
 def archetype_couplings(archetypes, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
-    """Couplings that store the (K, N) archetypes themselves (the many-examples limit), scaled by ``convention``."""
+    """Couplings that store the archetypes themselves (the many-examples limit).
+
+    Parameters
+    ----------
+    archetypes : numpy.ndarray
+        (K, N) archetypes in {-1, 0, +1}.
+    d : float
+        Dilution: fraction of blank (0) entries of each archetype, in [0, 1).
+    convention : {"hebb", "mean-field"}, default "hebb"
+        The constant c of the module docstring.
+
+    Returns
+    -------
+    LowRankCouplings
+        J = (scale / N) F^T F with zero diagonal, kept as its features F.
+    """
     xi = np.asarray(archetypes)
     if xi.ndim != 2 or not np.isin(xi, (-1, 0, 1)).all():
         raise ValueError("archetypes must be a (K, N) array with entries in {-1, 0, +1}")
@@ -99,7 +139,24 @@ def archetype_couplings(archetypes, d, convention=DEFAULT_CONVENTION) -> LowRank
 
 
 def supervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
-    """Average the M examples of each archetype, then store the K averages."""
+    """Average the M examples of each archetype, then store the K averages.
+
+    Parameters
+    ----------
+    examples : numpy.ndarray
+        (K, M, N) examples in {-1, 0, +1}: M noisy examples of each of K archetypes.
+    r : float
+        Example quality in (0, 1]: the correlation of an example with its archetype.
+    d : float
+        Dilution: fraction of blank (0) entries of each archetype, in [0, 1).
+    convention : {"hebb", "mean-field"}, default "hebb"
+        The constant c of the module docstring.
+
+    Returns
+    -------
+    LowRankCouplings
+        J = (scale / N) F^T F with zero diagonal, kept as its features F.
+    """
     eta = _check_examples(examples)
     r, c = check_quality(r), convention_factor(d, convention)
     K, M, N = eta.shape
@@ -109,7 +166,24 @@ def supervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> LowRa
 
 
 def unsupervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> LowRankCouplings:
-    """Store each of the K * M examples as it comes (no labels)."""
+    """Store each of the K * M examples as it comes (no labels).
+
+    Parameters
+    ----------
+    examples : numpy.ndarray
+        (K, M, N) examples in {-1, 0, +1}: M noisy examples of each of K archetypes.
+    r : float
+        Example quality in (0, 1]: the correlation of an example with its archetype.
+    d : float
+        Dilution: fraction of blank (0) entries of each archetype, in [0, 1).
+    convention : {"hebb", "mean-field"}, default "hebb"
+        The constant c of the module docstring.
+
+    Returns
+    -------
+    LowRankCouplings
+        J = (scale / N) F^T F with zero diagonal, kept as its features F.
+    """
     eta = _check_examples(examples)
     r, c = check_quality(r), convention_factor(d, convention)
     K, M, N = eta.shape
@@ -120,7 +194,43 @@ def unsupervised_couplings(examples, r, d, convention=DEFAULT_CONVENTION) -> Low
 
 def hebbian_couplings(protocol, *, d, archetypes=None, examples=None, r=None,
                       convention=DEFAULT_CONVENTION) -> LowRankCouplings:
-    """Dispatch on ``protocol`` in PROTOCOLS; ``convention`` in CONVENTIONS."""
+    """Hebbian couplings by one of the three rules (``PROTOCOLS``).
+
+    Parameters
+    ----------
+    protocol : {"archetypes", "supervised", "unsupervised"}
+        :func:`archetype_couplings`, :func:`supervised_couplings` or :func:`unsupervised_couplings`.
+    d : float
+        Dilution: fraction of blank (0) entries of each archetype, in [0, 1).
+    convention : {"hebb", "mean-field"}, default "hebb"
+        The constant c of the module docstring.
+    archetypes : numpy.ndarray, optional
+        (K, N) in {-1, 0, +1}; needed by "archetypes".
+    examples : numpy.ndarray, optional
+        (K, M, N) in {-1, 0, +1}; needed by the two example rules.
+    r : float, optional
+        Example quality in (0, 1]; needed by the two example rules.
+
+    Returns
+    -------
+    LowRankCouplings
+        J = (scale / N) F^T F with zero diagonal, kept as its features F.
+
+    Raises
+    ------
+    ValueError
+        An unknown protocol, a missing input, or inputs of the wrong shape or values.
+
+    Examples
+    --------
+    >>> from evlearn.hebbian import patterns
+    >>> from evlearn.hebbian.couplings import hebbian_couplings
+    >>> xi = patterns.make_archetypes(N=500, K=3, d=0.5, rng=0)    # (K, N) in {-1, 0, +1}
+    >>> eta = patterns.make_examples(xi, M=20, r=0.5, rng=1)        # (K, M, N)
+    >>> J = hebbian_couplings("unsupervised", d=0.5, examples=eta, r=0.5)
+    >>> J.protocol, J.features.shape                               # one feature per example
+    ('unsupervised', (60, 500))
+    """
     if protocol == "archetypes":
         if archetypes is None:
             raise ValueError("protocol 'archetypes' needs archetypes")

@@ -74,6 +74,7 @@ class FiguresConfig:
                    cost_brian=False, snr_d_sim=(0.4, 0.8), snr_d_brian=(), snr_n_sweeps=5, quick=True)
 
     def with_convention(self, convention):
+        """A copy of this configuration whose patterns follow ``convention`` (see :mod:`evlearn.hebbian.patterns`)."""
         check_convention(convention)
         return dataclasses.replace(self, sampling=dataclasses.replace(self.sampling, convention=convention))
 

@@ -22,6 +22,31 @@ class AGEM(ReplayStrategy):
     the shared reservoir of ``memory_size`` samples (the paper fills a per-task
     episodic memory at the end of each task; the reservoir keeps the same total
     budget without knowing the number of tasks).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    replay_batch_size : int, default 128
+        Memory samples of the reference gradient.
+    memory_size : int, default 200
+        Samples the memory holds (all tasks together).
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies.agem import AGEM
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)  # 4 Gaussian blobs, 2 classes per task
+    >>> strategy = AGEM(MLP((16,), n_classes=4, hidden=(32,)), memory_size=40, replay_batch_size=16, n_epochs=3)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.evaluate(scenario.tasks[-1]) > 0.8                # test accuracy on the last task
+    True
     """
 
     paper = "Chaudhry et al. 2019, Efficient Lifelong Learning with A-GEM (ICLR, arXiv 1812.00420)"
@@ -37,6 +62,7 @@ class AGEM(ReplayStrategy):
         return torch.cat([torch.zeros_like(p).ravel() if p.grad is None else p.grad.ravel() for p in self._params()])
 
     def before_backward(self):
+        """Compute the reference gradient on a replay batch (none while the memory is empty)."""
         self._ref = None
         batch = self.replay_batch()
         if batch is None:
@@ -47,6 +73,7 @@ class AGEM(ReplayStrategy):
         self._ref = self._flat_grad()
 
     def after_backward(self):
+        """Project the gradient so it does not increase the replay loss (A-GEM)."""
         if self._ref is None:
             return
         projected = agem_project(self._flat_grad(), self._ref)

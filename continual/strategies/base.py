@@ -119,7 +119,34 @@ def check_options(name: str, options, where: str | None = None) -> None:
 
 
 def make_strategy(name: str, model: nn.Module, **kwargs) -> "Strategy":
-    """Build strategy ``name`` around ``model``; options it does not take are a ValueError."""
+    """Build strategy ``name`` around ``model``; options it does not take are a ValueError.
+
+    Parameters
+    ----------
+    name : str
+        A registered name (:data:`STRATEGIES`: "naive", "joint", "er", "der", "derpp",
+        "er_ace", "agem", "ewc", "lwf", "si", "icarl", "gdumb", "sharp", ...).
+    model : torch.nn.Module
+        The network.
+    **kwargs
+        The strategy's options and the shared ones of :class:`Strategy`.
+
+    Returns
+    -------
+    Strategy
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.strategies import make_strategy
+    >>> strategy = make_strategy("ewc", MLP((16,), n_classes=4), ewc_lambda=10.0)
+    >>> type(strategy).__name__, strategy.ewc_lambda
+    ('EWC', 10.0)
+    >>> make_strategy("ewc", MLP((16,), n_classes=4), memory_size=40)
+    Traceback (most recent call last):
+    ...
+    ValueError: strategy 'ewc': unknown option(s) ['memory_size']; valid: [...]
+    """
     kwargs = upgrade_options(f"strategy {name!r}", kwargs)
     check_options(name, kwargs)
     return get_strategy_class(name)(model, **kwargs)
@@ -141,11 +168,45 @@ def as_float_tensor(X, device=None) -> torch.Tensor:
 class Strategy:
     """The base of every strategy: the loop and its hooks (with no hook overridden: fine-tuning).
 
-    Parameters (shared by all strategies; the runner fills them from the config):
-    ``n_epochs`` per task, ``batch_size``, ``lr``, ``optimizer`` ("sgd" or "adam"),
-    ``momentum``, ``weight_decay``, ``device`` (None/"auto": CUDA if available),
-    ``seed`` (minibatch order and buffer sampling), ``progress`` (epoch bars).
-    The optimizer is rebuilt at the start of every task (Avalanche's default).
+    A method subclasses it, overrides the hooks it needs (module docstring) and
+    registers itself with :func:`register_strategy`; :func:`make_strategy` builds
+    one by name. The optimiser is rebuilt at the start of every task (Avalanche's default).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    n_epochs : int, default 1
+        Epochs per task.
+    batch_size : int, default 32
+        Minibatch size.
+    lr : float, default 0.01
+        Learning rate.
+    optimizer : {"sgd", "adam"}, default "sgd"
+        The optimiser.
+    momentum, weight_decay : float, default 0.0
+        SGD momentum; L2 weight decay (both optimisers).
+    device : str or torch.device, optional
+        None or "auto": CUDA if available, else CPU.
+    seed : int, default 0
+        Seed of the minibatch order and of the memory's sampling.
+    progress : bool, default False
+        Progress bars over epochs.
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies import make_strategy
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)    # 4 classes, 2 per task
+    >>> strategy = make_strategy("er", MLP((16,), n_classes=4, hidden=(32,)), memory_size=40, n_epochs=3)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.predict(scenario.tasks[0].X_test[:5]).shape        # labels, one per sample
+    (5,)
+    >>> sorted(strategy.state_dict())                               # a checkpoint
+    ['extra', 'mode', 'model', 'rng', 'task_classes', 'torch_rng']
     """
 
     name = "strategy"      # set by @register_strategy
@@ -221,6 +282,7 @@ class Strategy:
         return self
 
     def make_optimizer(self) -> torch.optim.Optimizer:
+        """A new optimiser (SGD with momentum, or Adam) over the trainable parameters; made at the start of each task."""
         params = [p for p in self.model.parameters() if p.requires_grad]
         if self.optimizer_name == "adam":
             return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
@@ -241,6 +303,7 @@ class Strategy:
         return logits
 
     def criterion(self) -> torch.Tensor:
+        """Loss of the current minibatch: cross-entropy of ``mb_output`` against ``mb_y``."""
         return F.cross_entropy(self.mb_output, self.mb_y)
 
     def penalty(self) -> torch.Tensor | float:
@@ -256,15 +319,32 @@ class Strategy:
             if method is not None:
                 method(self, *args)
 
-    def before_training_exp(self, task): pass
-    def before_training_epoch(self): pass
-    def before_forward(self): pass
-    def after_forward(self): pass
-    def before_backward(self): pass
-    def after_backward(self): pass     # gradients computed, step not taken (A-GEM projects them here)
-    def after_update(self): pass
-    def after_training_epoch(self): pass
-    def after_training_exp(self, task): pass
+    def before_training_exp(self, task):
+        """Hook: a new task starts (``task``: a :class:`~evlearn.continual.scenarios.Task`)."""
+
+    def before_training_epoch(self):
+        """Hook: an epoch starts."""
+
+    def before_forward(self):
+        """Hook: the minibatch (``mb_x``, ``mb_y``, ``mb_task``) is set, not yet forwarded."""
+
+    def after_forward(self):
+        """Hook: ``mb_output`` holds the logits of the minibatch."""
+
+    def before_backward(self):
+        """Hook: ``loss`` is computed, gradients are not."""
+
+    def after_backward(self):
+        """Hook: gradients are computed, the optimiser step is not taken (A-GEM projects them here)."""
+
+    def after_update(self):
+        """Hook: the optimiser step is taken."""
+
+    def after_training_epoch(self):
+        """Hook: an epoch ended."""
+
+    def after_training_exp(self, task):
+        """Hook: training on ``task`` ended (EWC computes its Fisher information here)."""
 
     # ----------------------------------------------------------- inference
     @torch.no_grad()
@@ -304,9 +384,10 @@ class Strategy:
         return {}
 
     def load_extra_state(self, state: dict) -> None:
-        pass
+        """Restore what :meth:`extra_state` saved; nothing by default."""
 
     def state_dict(self) -> dict:
+        """Checkpoint: model weights, random generators, classes per task, mode and :meth:`extra_state`."""
         return {
             "model": self.model.state_dict(),
             "rng": self.rng.bit_generator.state,
@@ -317,6 +398,7 @@ class Strategy:
         }
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore a :meth:`state_dict` checkpoint (the model must have the same architecture)."""
         self.model.load_state_dict(state["model"])
         self.rng.bit_generator.state = state["rng"]
         torch.set_rng_state(state["torch_rng"])

@@ -20,6 +20,31 @@ class ERACE(ReplayStrategy):
     never seen yet; the replayed minibatch (``replay_batch_size`` samples from
     the reservoir) gets the ordinary cross-entropy over all classes; the loss is
     their sum. No extra hyper-parameter (the authors' code on Mammoth).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    memory_size : int, default 200
+        Samples the memory holds (all tasks together).
+    replay_batch_size : int, optional
+        Memory samples replayed per step (default: ``batch_size``).
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies.er_ace import ERACE
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)  # 4 Gaussian blobs, 2 classes per task
+    >>> strategy = ERACE(MLP((16,), n_classes=4, hidden=(32,)), memory_size=40, n_epochs=3)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.evaluate(scenario.tasks[-1]) > 0.8                # test accuracy on the last task
+    True
     """
 
     paper = ("Caccia et al. 2022, New Insights on Reducing Abrupt Representation Change in Online Continual "
@@ -30,6 +55,7 @@ class ERACE(ReplayStrategy):
         self.seen = torch.zeros(self.n_classes, dtype=torch.bool)
 
     def criterion(self):
+        """Asymmetric cross-entropy: incoming samples compete only among the classes present (from the second task on); replayed ones among all."""
         present = torch.unique(self.mb_y)
         self.seen[present.cpu()] = True
         if len(self.task_classes) > 1:      # from the second task on
@@ -44,8 +70,10 @@ class ERACE(ReplayStrategy):
         return loss
 
     def extra_state(self):
+        """Checkpoint state: the replay memory and the classes seen."""
         return {**super().extra_state(), "seen": self.seen.clone()}
 
     def load_extra_state(self, state):
+        """Restore what :meth:`extra_state` saved."""
         super().load_extra_state(state)
         self.seen = state["seen"].clone()

@@ -25,6 +25,33 @@ class EWC(Strategy):
     the minibatches (it underestimates the Fisher by about the batch size).
     With plain SGD keep ``lr * ewc_lambda * max(F)`` below 2, or the quadratic
     penalty itself makes the weights oscillate and diverge; Adam is robust to it.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    ewc_lambda : float, default 100.0
+        Weight of the penalty.
+    fisher_samples : int, default 600
+        Training samples of each task the Fisher information is estimated on.
+    fisher_estimator : {"per_sample", "batch"}, default "per_sample"
+        Exact empirical Fisher, or Avalanche's per-minibatch estimate.
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies.ewc import EWC
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)  # 4 Gaussian blobs, 2 classes per task
+    >>> strategy = EWC(MLP((16,), n_classes=4, hidden=(32,)), ewc_lambda=10.0, n_epochs=3)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.evaluate(scenario.tasks[-1]) > 0.8                # test accuracy on the last task
+    True
     """
 
     paper = "Kirkpatrick et al. 2017, Overcoming catastrophic forgetting in neural networks (PNAS)"
@@ -47,6 +74,7 @@ class EWC(Strategy):
         self.n_anchors = 0
 
     def penalty(self):
+        """``ewc_lambda`` x sum of Fisher-weighted squared distances to the anchored weights (0 before the first task ends)."""
         if not self.fisher or self.ewc_lambda == 0:
             return 0.0
         total = self.offset
@@ -56,6 +84,7 @@ class EWC(Strategy):
         return 0.5 * self.ewc_lambda * total
 
     def after_training_exp(self, task):
+        """Add the task's diagonal Fisher information to the penalty, re-centred so the loss equals the sum of per-task penalties."""
         new = self.fisher_diagonal(task)
         weights = {n: p.detach().clone() for n, p in self.model.named_parameters()}
         offset = 0.0
@@ -72,6 +101,7 @@ class EWC(Strategy):
         self.n_anchors += 1
 
     def fisher_diagonal(self, task) -> dict:
+        """Diagonal Fisher information of each parameter (name -> tensor) on up to ``fisher_samples`` training samples of ``task``."""
         self.model.eval()
         n = min(self.fisher_samples, task.n_train)
         pick = self.rng.choice(task.n_train, size=n, replace=False)
@@ -118,9 +148,11 @@ class EWC(Strategy):
         return {k: v / len(y) for k, v in fisher.items()}
 
     def extra_state(self):
+        """Checkpoint state: the accumulated Fisher diagonal, its centres, the constant offset and the number of tasks anchored."""
         return {"fisher": self.fisher, "centre": self.centre, "offset": self.offset, "n_anchors": self.n_anchors}
 
     def load_extra_state(self, state):
+        """Restore what :meth:`extra_state` saved."""
         self.fisher, self.centre = dict(state["fisher"]), dict(state["centre"])
         self.offset, self.n_anchors = float(state["offset"]), int(state["n_anchors"])
 

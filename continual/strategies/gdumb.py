@@ -29,6 +29,37 @@ class GDumb(Strategy):
     implemented: CutMix (the authors use it on CIFAR/ImageNet). The shared
     ``epochs``, ``lr``, ``optimizer``, ``momentum`` and ``weight_decay`` options
     are not used: the schedule above replaces them.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    memory_size : int, default 200
+        Samples of the class-balanced memory.
+    fitting_epochs : int, default 256
+        Epochs of training on the memory after each task.
+    max_lr, min_lr : float, default 0.05 and 0.0005
+        Range of the cosine-annealed learning rate.
+    gdumb_weight_decay : float, default 1e-6
+        Weight decay of its SGD.
+    clip : float, default 10.0
+        Gradient-norm clipping.
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies.gdumb import GDumb
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)  # 4 Gaussian blobs, 2 classes per task
+    >>> strategy = GDumb(MLP((16,), n_classes=4, hidden=(32,)), memory_size=40, fitting_epochs=4)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.evaluate(scenario.tasks[-1]) > 0.8                # test accuracy on the last task
+    True
     """
 
     paper = ("Prabhu, Torr, Dokania 2020, GDumb: A Simple Approach that Questions Our Progress in Continual "
@@ -47,6 +78,7 @@ class GDumb(Strategy):
         self.initial_weights = copy.deepcopy(self.model.state_dict())
 
     def train_task(self, task) -> "GDumb":
+        """Add ``task``'s samples to the class-balanced memory, then train the model from its initial weights on the memory alone. Returns self."""
         self.current_task = task
         self.mode = task.mode
         self.task_classes[int(task.task_id)] = tuple(int(c) for c in task.classes)
@@ -87,11 +119,14 @@ class GDumb(Strategy):
                              "lower max_lr")
 
     def memory_bytes(self) -> int:
+        """Bytes of the class-balanced memory (inputs at their dtype plus one label per sample)."""
         return self.memory.nbytes(self.n_classes)
 
     def extra_state(self):
+        """Checkpoint state: the memory and the initial weights training restarts from."""
         return {"memory": self.memory.state(), "initial_weights": self.initial_weights}
 
     def load_extra_state(self, state):
+        """Restore what :meth:`extra_state` saved."""
         self.memory.load_state(state["memory"])
         self.initial_weights = dict(state["initial_weights"])

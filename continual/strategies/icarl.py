@@ -27,6 +27,29 @@ class ICaRL(Strategy):
     normalised feature vector (the backbone's ``features``). Optimiser settings
     come from the shared [train] options (the authors' Seq-MNIST setting in
     Mammoth: SGD, lr 0.1, no weight decay).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    memory_size : int, default 200
+        Exemplars of all classes together.
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
+
+    Examples
+    --------
+    >>> from evlearn.continual.backbones import MLP
+    >>> from evlearn.continual.data import synthetic_blobs
+    >>> from evlearn.continual.scenarios import split_scenario
+    >>> from evlearn.continual.strategies.icarl import ICaRL
+    >>> scenario = split_scenario(*synthetic_blobs(), n_tasks=2)  # 4 Gaussian blobs, 2 classes per task
+    >>> strategy = ICaRL(MLP((16,), n_classes=4, hidden=(32,)), memory_size=40, n_epochs=3)
+    >>> for task in scenario.tasks:
+    ...     strategy = strategy.train_task(task)
+    >>> strategy.evaluate(scenario.tasks[-1]) > 0.8                # test accuracy on the last task
+    True
     """
 
     paper = "Rebuffi et al. 2017, iCaRL: Incremental Classifier and Representation Learning (CVPR, arXiv 1611.07725)"
@@ -45,10 +68,12 @@ class ICaRL(Strategy):
 
     # ------------------------------------------------------------------ training
     def before_training_exp(self, task):
+        """Add the task's classes to the classes seen."""
         new = {int(c) for c in task.classes} | {int(c) for c in np.unique(task.y_train)}
         self.seen_classes = sorted(set(self.seen_classes) | new)
 
     def training_data(self, task):
+        """``task``'s data plus every stored exemplar (with the task id of its class)."""
         X, y, t = super().training_data(task)
         ex_x, ex_y = self.memory.data()
         if ex_x is None:
@@ -58,6 +83,7 @@ class ICaRL(Strategy):
         return np.concatenate([X, ex_x.astype(X.dtype)]), np.concatenate([y, ex_y]), np.concatenate([t, ex_t])
 
     def criterion(self):
+        """iCaRL's loss: binary cross-entropy on the seen classes, with the old model's outputs as targets for the old classes (distillation)."""
         old_probs = None
         if self.old_model is not None:
             with torch.no_grad():
@@ -75,6 +101,7 @@ class ICaRL(Strategy):
         return torch.cat(parts).flatten(1)
 
     def after_training_exp(self, task):
+        """Freeze a copy of the model for distillation, shrink the exemplar sets and select the new classes' exemplars by herding."""
         self.old_model = frozen_copy(self.model)
         self.old_classes = list(self.seen_classes)
         m = self.memory.per_class(len(self.seen_classes))
@@ -109,14 +136,17 @@ class ICaRL(Strategy):
 
     # ------------------------------------------------------------------ accounting and state
     def memory_bytes(self) -> int:
+        """Bytes of the exemplar sets (inputs at their dtype plus one label per exemplar)."""
         return self.memory.nbytes(self.n_classes)
 
     def extra_state(self):
+        """Checkpoint state: exemplars, old and seen classes, and the frozen old model's weights."""
         return {"memory": self.memory.state(), "old_classes": list(self.old_classes),
                 "seen_classes": list(self.seen_classes),
                 "old_model": None if self.old_model is None else self.old_model.state_dict()}
 
     def load_extra_state(self, state):
+        """Restore what :meth:`extra_state` saved."""
         self.memory.load_state(state["memory"])
         self.old_classes = [int(c) for c in state["old_classes"]]
         self.seen_classes = [int(c) for c in state["seen_classes"]]

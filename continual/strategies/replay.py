@@ -18,6 +18,18 @@ class ReplayStrategy(Strategy):
     with the sample). :meth:`replay_batch` draws ``replay_batch_size`` distinct
     stored samples. ``memory_bytes`` counts every stored field at its dtype plus
     one label per sample (see :mod:`evlearn.continual.buffers`).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The network, with one output per class (``n_classes`` logits).
+    memory_size : int, default 200
+        Samples the memory holds (all tasks together).
+    replay_batch_size : int, optional
+        Memory samples replayed per step (default: ``batch_size``).
+    **kwargs
+        The shared training options of :class:`~evlearn.continual.strategies.base.Strategy`
+        (``n_epochs``, ``batch_size``, ``lr``, ``optimizer``, ``seed``, ...).
     """
 
     store_epoch = "first"
@@ -35,6 +47,7 @@ class ReplayStrategy(Strategy):
                 "t": np.full(len(index), self.current_task.task_id, dtype=np.int64)}
 
     def after_update(self):
+        """Offer the minibatch's samples to the memory (in the epoch set by ``store_epoch``)."""
         if self.epoch != (0 if self.store_epoch == "first" else self.n_epochs - 1):
             return
         self.memory.add(self.rng, **self.stored_fields(self.mb_index.cpu().numpy()))
@@ -50,10 +63,13 @@ class ReplayStrategy(Strategy):
         return pick, x, y, t
 
     def memory_bytes(self) -> int:
+        """Bytes of the replay memory (see :meth:`evlearn.continual.buffers.ReplayMemory.nbytes`)."""
         return self.memory.nbytes(self.n_classes)
 
     def extra_state(self) -> dict:
+        """Checkpoint state: the replay memory."""
         return {"memory": self.memory.state()}
 
     def load_extra_state(self, state) -> None:
+        """Restore what :meth:`extra_state` saved."""
         self.memory.load_state(state["memory"])

@@ -143,6 +143,21 @@ def resolve_missing(app, env, node, contnode):
     return contnode if node.get("evlearn_inline") else None
 
 
+# --- class pages ---------------------------------------------------------------------------
+SKLEARN_REQUEST = re.compile(r"^set_\w+_request$")
+
+
+def skip_foreign_members(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated ``set_*_request`` methods (metadata routing): their
+    docstrings link into scikit-learn's own site, which this build cannot resolve."""
+    return True if what == "class" and SKLEARN_REQUEST.match(name) else None
+
+
+def public_bases(app, name, obj, options, bases):
+    """``Bases:`` lines list public classes only (a private helper base has no page to link to)."""
+    bases[:] = [b for b in bases if not getattr(b, "__name__", "").startswith("_")] or [object]
+
+
 # --- API coverage ------------------------------------------------------------------------
 def check_api_coverage(app, env):
     documented = _documented(env)
@@ -204,5 +219,7 @@ def setup(app):
     app.connect("doctree-read", link_inline_code)
     app.connect("doctree-read", link_repository_files, priority=400)  # before Sphinx collects downloads
     app.connect("missing-reference", resolve_missing)
+    app.connect("autodoc-skip-member", skip_foreign_members)
+    app.connect("autodoc-process-bases", public_bases)
     app.connect("env-check-consistency", check_api_coverage)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

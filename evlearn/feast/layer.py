@@ -249,28 +249,31 @@ class FEAST(StreamEstimator):
         return FEASTStream(self)
 
     def fit_transform(self, streams, y=None, **kwargs) -> list[np.ndarray]:
+        """Fit on ``streams``, then return the feature stream of each (see :meth:`fit` and :meth:`transform`)."""
         self.fit(streams, **kwargs)
         return [self.transform(s) for s in as_stream_list(streams)]
 
     @property
     def output_size(self):
-        """Sensor size of the output stream: (width, height, n_features_out_)."""
+        """Sensor size of the output stream: (width, height, ``n_features_out_``)."""
         size, groups, _ = self._shape()
         return (size.width, size.height, groups * self.n_neurons)
 
     def weight_patches(self) -> np.ndarray:
-        """Weights as images: (n_features_out_, context channels, 2R+1, 2R+1)."""
+        """Weights as images: (``n_features_out_``, context channels, 2R+1, 2R+1)."""
         self._check_fitted()
         side = 2 * self.radius + 1
         return self.weights_.reshape(self.n_features_out_, -1, side, side)
 
     def save(self, path):
+        """Save the fitted layer to ``path`` (``.npz``, no pickle); returns the path. See :mod:`evlearn.feast.persistence`."""
         from evlearn.feast.persistence import save_model
 
         return save_model(path, self)
 
     @classmethod
     def load(cls, path) -> "FEAST":
+        """A layer saved by :meth:`save`; ValueError if ``path`` holds another kind of model."""
         from evlearn.feast.persistence import load_model
 
         model = load_model(path)

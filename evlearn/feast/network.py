@@ -72,6 +72,10 @@ class FEASTNetwork(StreamEstimator):
         return built
 
     def fit(self, streams, y=None, *, progress: bool = False):
+        """Fit the layers in turn, each on the previous layer's output streams; returns self.
+
+        Every stream is validated first, so a bad one leaves the network unchanged.
+        """
         streams = as_stream_list(streams)
         layers = self.build_layers()
         # every stream is checked before learning starts, so a bad one leaves the network as it was
@@ -123,14 +127,17 @@ class FEASTNetwork(StreamEstimator):
         return outputs
 
     def fit_transform(self, streams, y=None, **kwargs):
+        """Fit on ``streams``, then return the last layer's output stream of each."""
         self.fit(streams, **kwargs)
         return [self.transform(s) for s in as_stream_list(streams)]
 
     @property
     def n_features_out_(self) -> int:
+        """Output channels of the last layer."""
         self._check_fitted()
         return self.layers_[-1].n_features_out_
 
     @property
     def output_size(self):
+        """Sensor size (W, H, P) of the output streams, P being the last layer's channels."""
         return self.build_layers()[-1].output_size if not hasattr(self, "layers_") else self.layers_[-1].output_size

@@ -143,12 +143,47 @@ def classification_report(y_true, y_pred, classes=None) -> dict:
 class FEASTClassifier(ClassifierMixin, StreamEstimator):
     """Features from a FEAST layer or network, histogram read-out, logistic regression.
 
-    ``fit(streams, labels)`` learns a clone of ``features`` (default ``FEAST()``;
-    the object passed in is never changed) without labels, then fits the
-    classifier on the per-sample histograms (``grid`` x ``grid`` cells x output
-    channels, sqrt + L2 normalised). ``predict(streams)`` returns labels,
-    ``predict_proba``/``decision_function`` the read-out's probabilities and scores.
-    Nested parameters work as in scikit-learn: ``set_params(features__n_neurons=32)``.
+    ``fit(streams, labels)`` learns a clone of ``features`` without labels (the
+    object passed in is never changed), then fits the classifier on the
+    per-sample histograms (``grid`` x ``grid`` cells x output channels, sqrt + L2
+    normalised). ``predict(streams)`` returns labels, ``predict_proba`` and
+    ``decision_function`` the read-out's probabilities and scores. Nested
+    parameters work as in scikit-learn: ``set_params(features__n_neurons=32)``.
+
+    Parameters
+    ----------
+    features : FEAST or FEASTNetwork, optional
+        The (unfitted) feature extractor; default ``FEAST()``.
+    grid : int, default 4
+        Cells per side of the spatial histogram.
+    alpha : float, default 1e-3
+        L2 penalty of the logistic regression (:class:`evlearn.classify.LogisticRegression`).
+    max_iter : int, default 500
+        Iterations of the logistic regression's solver.
+
+    Attributes
+    ----------
+    features_ : FEAST or FEASTNetwork
+        The fitted clone of ``features``.
+    classifier_ : evlearn.classify.LogisticRegression
+        The fitted read-out.
+    classes_ : numpy.ndarray, shape (n_classes,)
+        Labels seen in ``fit``, sorted.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from evlearn import FEAST, FEASTClassifier
+    >>> from evlearn.datasets.samples import load_samples
+    >>> streams, labels = load_samples()        # 40 shipped N-MNIST digits, 4 per class
+    >>> model = FEASTClassifier(FEAST(n_neurons=8, radius=2), grid=2)
+    >>> model = model.fit(streams[::2], labels[::2])   # 2 per class
+    >>> model.classes_
+    array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    >>> model.predict(streams[1::2]).shape
+    (20,)
+    >>> model.predict_proba(streams[1::2]).shape         # (n_streams, n_classes)
+    (20, 10)
     """
 
     def __init__(self, features=None, grid: int = 4, alpha: float = 1e-3, max_iter: int = 500):
@@ -185,6 +220,7 @@ class FEASTClassifier(ClassifierMixin, StreamEstimator):
         return np.array(rows)
 
     def fit(self, streams, labels, *, progress: bool = False):
+        """Fit the feature extractor on ``streams``, then the classifier on their feature histograms (one label per stream); returns self."""
         self.check_params()
         streams = list(streams)
         labels = np.asarray(labels)
@@ -201,6 +237,7 @@ class FEASTClassifier(ClassifierMixin, StreamEstimator):
         return getattr(self.classifier_, method)(self.histograms(list(streams), progress=progress))
 
     def predict(self, streams, *, progress: bool = False) -> np.ndarray:
+        """The predicted label of each stream (event arrays), an array of shape (n_streams,)."""
         return self._readout("predict", streams, progress)
 
     def predict_proba(self, streams, *, progress: bool = False) -> np.ndarray:

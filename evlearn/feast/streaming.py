@@ -5,9 +5,16 @@ Each layer keeps its time-surface memory (decay factors per pixel and channel, a
 time reference) between chunks and runs the same numba kernel as ``transform``; a network
 chains its layers' streams. Weights and thresholds are read, never changed.
 
-    >>> stream = model.stream()                  # FEAST or FEASTNetwork, fitted
-    >>> for chunk in evlearn.stream_events("recording.raw"):
-    ...     features = stream(chunk)             # feature events of this chunk
+    >>> import numpy as np
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import load_samples, sample_dir
+    >>> streams, labels = load_samples()
+    >>> model = evlearn.FEAST(n_neurons=8, radius=2).fit(streams[:2])   # FEAST or FEASTNetwork, fitted
+    >>> stream = model.stream()
+    >>> path = sample_dir() / "0" / "00002.bin"
+    >>> parts = [stream(chunk) for chunk in evlearn.stream_events(path, n_events=1000)]
+    >>> np.array_equal(np.concatenate(parts), model.transform(evlearn.read_events(path)))
+    True
 """
 from __future__ import annotations
 
@@ -34,6 +41,7 @@ class FEASTStream:
 
     @property
     def n_events_seen(self) -> int:
+        """Input events processed so far."""
         return self._inputs[0].n_events_seen
 
     def __call__(self, chunk) -> np.ndarray:

@@ -100,6 +100,7 @@ class EventStream:
 
     @property
     def skipped(self) -> dict:
+        """Counts of what was read but is not an event (triggers, IMU samples, frames...), by kind."""
         return dict(self._source.skipped)
 
     def __iter__(self) -> Iterator[np.ndarray]:
@@ -116,27 +117,132 @@ def stream_events(path, *, n_events: int | None = None, duration_us: int | None 
                   format: str | None = None) -> EventStream:
     """Read ``path`` as consecutive event arrays, holding one chunk at a time in memory.
 
-    Chunks have ``n_events`` events each (the last may be shorter), or span
-    ``duration_us`` microseconds each ([t0 + k d, t0 + (k + 1) d), empty windows
-    included), or by default are the decoder's own non-empty chunks (about 2**20 events). Their concatenation equals ``read_events(path)``. The format comes from
-    the header or extension unless ``format`` is given. Errors (ValueError) name the file
-    and the byte offset or event index where it went wrong.
+    Their concatenation equals ``read_events(path)``. Errors (ValueError) name the
+    file and the byte offset or event index where it went wrong.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        An event file of any format :func:`read_events` reads.
+    n_events : int, optional
+        Events per chunk (the last may be shorter).
+    duration_us : int, optional
+        Chunks span this many microseconds each, ``[t0 + k d, t0 + (k + 1) d)``,
+        empty windows included. Without ``n_events`` or ``duration_us`` the chunks
+        are the decoder's own non-empty chunks (about 2**20 events).
+    format : str, optional
+        One of :data:`FORMATS` (``"evt2"``, ``"evt3"``, ``"dat"``, ``"aedat4"``,
+        ``"nmnist"``, ``"npy"``); by default from the header, else the extension.
+
+    Returns
+    -------
+    EventStream
+        An iterable of structured arrays of :data:`evlearn.events.EVENT_DTYPE`;
+        ``sensor_size`` and ``format`` are known on opening, ``n_events`` and
+        ``skipped`` once it is exhausted.
+
+    Raises
+    ------
+    ValueError
+        The file is missing, of an unknown or unsupported format, or damaged.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> stream = evlearn.stream_events(sample_dir() / "0" / "00002.bin", duration_us=100_000)
+    >>> [chunk.size for chunk in stream]                   # 100 ms windows
+    [1804, 1600, 1621, 3]
+    >>> stream.n_events, stream.format
+    (5028, 'nmnist')
     """
     return EventStream(open_source(path, format), n_events, duration_us)
 
 
 def read_events(path, *, format: str | None = None) -> np.ndarray:
-    """Read a whole event file into one validated EVENT_DTYPE array (x, y, t in us, p)."""
+    """Read a whole event file into one validated event array.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Prophesee EVT 2.0 / EVT 3.0 (``.raw``) or DAT (``.dat``), iniVation AEDAT 4.0
+        (``.aedat4``), ATIS ``.bin`` (N-MNIST, N-Caltech101) or evlearn's ``.npy``.
+    format : str, optional
+        One of :data:`FORMATS`; by default from the header, else the extension.
+
+    Returns
+    -------
+    numpy.ndarray
+        Structured array of :data:`evlearn.events.EVENT_DTYPE`, shape (n_events,):
+        int64 ``x``, ``y`` (pixels), ``t`` (microseconds, sorted) and ``p`` (polarity).
+
+    Raises
+    ------
+    ValueError
+        The file is missing, of an unknown or unsupported format, or damaged (the
+        message names the file and the byte offset).
+
+    See Also
+    --------
+    stream_events : the same events in chunks, for files larger than memory.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # a shipped N-MNIST digit
+    >>> events.dtype.names
+    ('x', 'y', 't', 'p')
+    >>> events.size, int(events["t"][-1] - events["t"][0])  # events, duration in µs
+    (5028, 304404)
+    """
     return join_events(list(stream_events(path, format=format)))
 
 
 def write_events(path, events, *, format: str | None = None, sensor_size=None, progress=None) -> Path:
     """Write an event array, or an iterable of consecutive event arrays, to ``path`` atomically.
 
-    ``format`` defaults to the extension's (``.raw`` is written as EVT 2.0). Camera
-    formats record a sensor size: ``sensor_size`` (W, H, P), or the events' extent when
-    given one array. Events are validated first; on any error nothing is left at ``path``.
-    ``progress``: an object with ``update(n)`` (e.g. a tqdm bar) told of each chunk written.
+    Events are validated first; on any error nothing is left at ``path``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write.
+    events : numpy.ndarray or iterable of numpy.ndarray
+        One event array (fields x, y, t in microseconds, p; ours or tonic's) or
+        consecutive chunks of one stream (written as they come, e.g. from
+        :func:`stream_events`).
+    format : str, optional
+        One of :data:`FORMATS`; by default from the extension (``.raw`` is written as EVT 2.0).
+    sensor_size : tuple of int, optional
+        (W, H, P), recorded in the header of camera formats; by default the events'
+        extent when given one array (required for chunks written to a camera format).
+    progress : object, optional
+        Anything with ``update(n)`` (e.g. a tqdm bar), told of each chunk's events.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        Invalid events, an unknown format, or a camera format without a sensor size.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import numpy as np
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")
+    >>> path = evlearn.write_events(Path(tempfile.mkdtemp()) / "digit.raw", events, sensor_size=(34, 34, 2))
+    >>> evlearn.formats.detect_format(path)                 # .raw: Prophesee EVT 2.0
+    'evt2'
+    >>> np.array_equal(evlearn.read_events(path), events)
+    True
     """
     module = _module(format or format_from_extension(path))
     if isinstance(events, np.ndarray) or not isinstance(events, Iterable):

@@ -78,8 +78,38 @@ def denoise_mask_reference(events, sensor_size, filter_time) -> np.ndarray:
 
 @renamed_kwargs(filter_time="filter_time_us")
 def denoise(events, sensor_size, filter_time_us) -> np.ndarray:
-    """Return the events with a 4-neighbour event less than ``filter_time_us`` µs before them
-    (``sensor_size=None``: the extent of the events; neighbours outside it never fire)."""
+    """Keep the events with a 4-neighbour event less than ``filter_time_us`` µs before them.
+
+    tonic's ``Denoise(filter_time)``. Neighbours outside the sensor never fire.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int or None
+        (W, H, P); ``None``: the extent of the events.
+    filter_time_us : float
+        Time window in microseconds (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The kept events (a copy), same dtype.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import denoise
+    >>> denoise(events, (34, 34, 2), filter_time_us=10_000).size
+    4625
+    """
     ev, size = events_on_sensor(events, sensor_size)
     check_number(filter_time_us, "filter_time_us", low=0)
     keep = _denoise_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(filter_time_us),

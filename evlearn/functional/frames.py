@@ -33,13 +33,31 @@ def count_frame(events, sensor_size) -> np.ndarray:
 
     Parameters
     ----------
-    events : structured array with fields x, y, t, p (ours or tonic's).
-    sensor_size : (width, height, polarities).
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int
+        (W, H, P): width, height, polarities.
 
     Returns
     -------
-    int64 array of shape ``(P, H, W)``; ``frame[p, y, x]`` is the number of
-    events of polarity ``p`` at pixel ``(x, y)``. Its sum equals ``len(events)``.
+    numpy.ndarray
+        int64, shape (P, H, W); ``frame[p, y, x]`` is the number of events of
+        polarity ``p`` at pixel ``(x, y)``. Its sum equals ``len(events)``.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import count_frame
+    >>> frame = count_frame(events, (34, 34, 2))
+    >>> frame.shape, int(frame.sum())
+    ((2, 34, 34), 5028)
     """
     size = check_sensor_size(sensor_size)
     ev = validate_events(events, size)

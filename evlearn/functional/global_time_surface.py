@@ -84,19 +84,44 @@ def global_time_surfaces_reference(events, sensor_size, dt, tau, overlap=0,
 @renamed_kwargs(dt="dt_us", tau="tau_us")
 def global_time_surfaces(events, sensor_size, dt_us, tau_us, overlap=0,
                          include_incomplete: bool = False) -> np.ndarray:
-    """Time surfaces of the whole sensor at the end of each ``dt_us`` slice: ``(S, P, H, W)`` float64.
+    """Time surfaces of the whole sensor at the end of each ``dt_us`` slice.
 
     tonic's ``ToTimesurface(sensor_size, dt, tau)`` in the same positional order; the
     keywords ``dt``/``tau`` still work for one release (docs/conventions.md).
 
     Parameters
     ----------
-    events : structured array x, y, t (µs), p, sorted by t (ours or tonic's).
-    sensor_size : (width, height, polarities).
-    dt_us : slice length in µs (> 0).
-    tau_us : decay time constant in µs (> 0).
-    overlap : µs shared by neighbouring slices, 0 <= overlap < dt_us (tonic's functional argument).
-    include_incomplete : also emit the last, shorter slice (tonic's SliceByTime option).
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int
+        (W, H, P): width, height, polarities.
+    dt_us : float
+        Slice length in microseconds (> 0).
+    tau_us : float
+        Decay time constant in microseconds (> 0).
+    overlap : float, default 0
+        Microseconds shared by neighbouring slices, 0 <= overlap < dt_us (tonic's functional argument).
+    include_incomplete : bool, default False
+        Also emit the last, shorter slice (tonic's SliceByTime option).
+
+    Returns
+    -------
+    numpy.ndarray
+        float64, shape (S, P, H, W): one surface per slice, values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import global_time_surfaces
+    >>> global_time_surfaces(events, (34, 34, 2), dt_us=50_000, tau_us=20_000).shape
+    (6, 2, 34, 34)
     """
     ev = validate_events(events, sensor_size)
     size = check_sensor_size(sensor_size)

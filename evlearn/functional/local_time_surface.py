@@ -100,16 +100,46 @@ def local_time_surfaces_reference(events, sensor_size, radius, tau_us, merge_pol
 
 def local_time_surfaces(events, sensor_size, radius, tau_us, merge_polarities: bool = False,
                         dtype=np.float64) -> np.ndarray:
-    """Per-event time surfaces, shape ``(N, P or 1, 2R+1, 2R+1)`` (see module docstring).
+    """Per-event time surfaces: the decayed time of the latest events around each event.
+
+    Entry ``[i, c, dy + R, dx + R]`` is ``exp(-(t_i - t_last) / tau_us)``, t_last the
+    latest event of channel c at pixel (x_i + dx, y_i + dy) up to event i (0 where
+    there is none); see the module docstring.
 
     Parameters
     ----------
-    events : structured array x, y, t (µs), p, sorted by t (ours or tonic's).
-    sensor_size : (width, height, polarities).
-    radius : int >= 0, patch half-width R.
-    tau_us : decay time constant in microseconds (> 0).
-    merge_polarities : one channel for all polarities instead of one per polarity.
-    dtype : float64 (default) or float32 output.
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int
+        (W, H, P): width, height, polarities.
+    radius : int
+        R >= 0, patch half-width: patches are (2R+1) x (2R+1).
+    tau_us : float
+        Decay time constant in microseconds (> 0).
+    merge_polarities : bool, default False
+        One channel for all polarities instead of one per polarity.
+    dtype : numpy dtype, default float64
+        float64 or float32 output.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (N, P or 1, 2R+1, 2R+1), values in [0, 1].
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import local_time_surfaces
+    >>> surfaces = local_time_surfaces(events, (34, 34, 2), radius=2, tau_us=20_000)
+    >>> surfaces.shape, float(surfaces[0, events["p"][0], 2, 2])   # centre: the event itself
+    ((5028, 2, 5, 5), 1.0)
     """
     size = check_sensor_size(sensor_size)
     ev = validate_events(events, size)

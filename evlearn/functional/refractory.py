@@ -41,8 +41,38 @@ def refractory_mask_reference(events, sensor_size, refractory_us) -> np.ndarray:
 
 
 def refractory_period(events, sensor_size, refractory_us) -> np.ndarray:
-    """Return the events that survive a per-pixel refractory period of ``refractory_us`` µs
-    (``sensor_size=None``: the extent of the events)."""
+    """Keep the events more than ``refractory_us`` µs after the previous event at their pixel.
+
+    tonic's ``RefractoryPeriod(delta)``; the first event at each pixel is kept.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int or None
+        (W, H, P); ``None``: the extent of the events.
+    refractory_us : float
+        Refractory period in microseconds (>= 0).
+
+    Returns
+    -------
+    numpy.ndarray
+        The kept events (a copy), same dtype.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import refractory_period
+    >>> refractory_period(events, (34, 34, 2), refractory_us=50_000).size
+    963
+    """
     ev, size = events_on_sensor(events, sensor_size)
     check_number(refractory_us, "refractory_us", low=0)
     keep = _refractory_kernel(ev["x"], ev["y"], ev["t"], size.width, size.height, float(refractory_us),

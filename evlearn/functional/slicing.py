@@ -49,8 +49,41 @@ def slice_by_time(events, window_us, overlap=0, *, include_incomplete: bool = Fa
                   start_time=None, end_time=None, sensor_size=None) -> list[np.ndarray]:
     """Cut a stream into windows of ``window_us`` microseconds, ``overlap`` shared between neighbours.
 
-    Same windows as ``tonic.slicers.slice_events_by_time`` (see ``slice_bounds``).
-    Returns a list of event arrays (copies); an empty stream gives ``[]``.
+    Same windows as ``tonic.slicers.slice_events_by_time`` (see :func:`slice_bounds`).
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    window_us : float
+        Window length in microseconds (> 0).
+    overlap : float, default 0
+        Microseconds shared by neighbouring windows (< ``window_us``).
+    include_incomplete : bool, default False
+        Also return the last, shorter window.
+    start_time, end_time : int, optional
+        Time span to cut, in microseconds (default: first and last timestamps).
+    sensor_size : tuple of int, optional
+        (W, H, P), to check the coordinates against.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One event array (a copy) per window; ``[]`` for an empty stream.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import slice_by_time
+    >>> [part.size for part in slice_by_time(events, window_us=100_000)]
+    [1804, 1600, 1621]
     """
     ev = validate_events(events, sensor_size)
     _check_window(window_us, overlap)
@@ -62,7 +95,36 @@ def slice_by_time(events, window_us, overlap=0, *, include_incomplete: bool = Fa
 
 @renamed_kwargs(start="start_us", end="end_us")
 def time_window(events, start_us=None, end_us=None, *, sensor_size=None) -> np.ndarray:
-    """Events with ``start_us <= t < end_us`` (``None`` = unbounded), as a copy."""
+    """Events with ``start_us <= t < end_us``, as a copy.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    start_us, end_us : float or None
+        Bounds in microseconds (``None``: unbounded).
+    sensor_size : tuple of int, optional
+        (W, H, P), to check the coordinates against.
+
+    Returns
+    -------
+    numpy.ndarray
+        The events inside the window, same dtype.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import time_window
+    >>> time_window(events, 100_000, 200_000).size
+    1598
+    """
     ev = validate_events(events, sensor_size)
     if start_us is not None:
         check_number(start_us, "start_us")

@@ -27,9 +27,37 @@ def _pair(value, name):
 def crop(events, sensor_size, size, origin=None) -> np.ndarray:
     """Keep events inside a ``size = (width, height)`` box and shift them to its corner.
 
-    ``origin = (x0, y0)`` is the box's lower corner; ``None`` centres the box
-    (``x0 = (W - width) // 2``, like tonic's ``CenterCrop``). Kept events get
-    ``x - x0, y - y0``; the new sensor is ``(width, height, P)``.
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int
+        (W, H, P): width, height, polarities.
+    size : int or tuple of int
+        (w, h) of the box in pixels; an int: square.
+    origin : tuple of int, optional
+        (x0, y0), the box's lower corner; ``None`` centres the box
+        (``x0 = (W - w) // 2``, like tonic's ``CenterCrop``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Kept events with ``x - x0, y - y0``, on a (w, h, P) sensor.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import crop
+    >>> corner = crop(events, (34, 34, 2), size=(17, 17), origin=(0, 0))
+    >>> int(corner["x"].max()) < 17 and int(corner["y"].max()) < 17
+    True
     """
     sensor = check_sensor_size(sensor_size)
     ev = validate_events(events, sensor)
@@ -68,10 +96,40 @@ def downsample_size(sensor_size, factor=None, target_size=None) -> SensorSize:
 def downsample(events, sensor_size, factor=None, target_size=None) -> np.ndarray:
     """Map pixel coordinates onto a coarser grid; no event is dropped, timestamps unchanged.
 
-    ``factor = k``: ``x -> x // k`` (tonic ``Downsample(spatial_factor=1/k)``).
-    ``target_size = (w, h)``: ``x -> floor(x * w / W)`` in exact integer arithmetic
-    (tonic ``Downsample(sensor_size=..., target_size=(w, h))``, which truncates the
-    float product). Several events may land on one pixel at the same time.
+    Several events may land on one pixel at the same time.
+
+    Parameters
+    ----------
+    events : numpy.ndarray
+        Structured array with int64 fields x, y, t (microseconds, sorted), p (ours or tonic's).
+    sensor_size : tuple of int
+        (W, H, P): width, height, polarities.
+    factor : int, optional
+        ``x -> x // factor`` (tonic ``Downsample(spatial_factor=1/factor)``).
+    target_size : tuple of int, optional
+        (w, h): ``x -> floor(x * w / W)`` in exact integer arithmetic (tonic
+        ``Downsample(sensor_size=..., target_size=(w, h))`` truncates the float product).
+        Give exactly one of ``factor`` and ``target_size``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The events on the new grid (see :func:`downsample_size`), same dtype.
+
+    Raises
+    ------
+    ValueError
+        Invalid events (fields, order, coordinates outside the sensor) or parameters.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> events = evlearn.read_events(sample_dir() / "0" / "00002.bin")  # N-MNIST, sensor (34, 34, 2)
+    >>> from evlearn.functional import downsample
+    >>> small = downsample(events, (34, 34, 2), target_size=(10, 10))
+    >>> small.size == events.size, int(small["x"].max())
+    (True, 9)
     """
     sensor = check_sensor_size(sensor_size)
     new = downsample_size(sensor, factor, target_size)
