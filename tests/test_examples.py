@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from evlearn.datasets.nmnist import read_nmnist
+from evlearn.formats import read_events
 from evlearn.datasets.samples import sample_dir
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -64,3 +65,13 @@ def test_example_reports_bad_input(tmp_path):
     result = subprocess.run([sys.executable, str(EXAMPLES / "clean_recording.py"), str(bad), "--output-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode != 0 and "not a multiple of 5" in result.stderr
+
+
+def test_camera_files_writes_streams_and_pictures_an_evt3_file(tmp_path):
+    out = run_example("camera_files.py", "--output-dir", tmp_path)
+    camera_file = tmp_path / "digit_evt3.raw"
+    events = read_events(camera_file)
+    np.testing.assert_array_equal(events, read_nmnist(sample_dir() / "7" / "00016.bin"))
+    assert f"evt3, sensor [34, 34, 2], {len(events)} events" in out
+    assert "6 time surfaces of shape (2, 34, 34)" in out
+    assert is_png(tmp_path / "digit_evt3_time_surfaces.png")
