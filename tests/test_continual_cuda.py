@@ -55,5 +55,5 @@ def test_sharp_trains_on_cuda(mnist_dir, tmp_path):
     config["strategies"] = ["sharp"]
     (result,) = run_benchmark(config, tmp_path)
     print(f"sharp cuda {result['average_accuracy']:.3f}")
-    # CPU, 3 seeds (benchmarks/results/sharp/runner_split_mnist): 0.827 +- 0.022
+    # CPU, 3 seeds (benchmarks/results/sharp/split_mnist): 0.821 +- 0.016
     assert result["device"].startswith("cuda") and result["average_accuracy"] > 0.75
