@@ -248,15 +248,25 @@ def make_segment_to_soma(segments, somata, params: DendriteParams, name: str = "
 
 # ------------------------------------------------------------------- network
 def build_network(n: int, synapse_cells, segment_neuron, theta, patterns, params: DendriteParams | None = None,
-                  seed: int = 0, record_voltage=None, record_inputs: bool = False) -> DendriticNetwork:
+                  seed: int = 0, record_voltage=None, record_inputs: bool = False,
+                  target: str = "numpy") -> DendriticNetwork:
     """Assemble inputs, segments, somata and monitors into an explicit ``Network``.
 
     ``synapse_cells``: (segments, s) input cells per segment; ``segment_neuron``:
     owner soma of each segment; ``theta``: threshold (scalar or per segment);
     ``patterns``: the SDRs to present, in order; ``record_voltage``: soma indices
     whose membrane potential to record (or None); ``record_inputs``: also monitor
-    the input spikes.
+    the input spikes; ``target``: code generation for the construction (synapse
+    creation and initial values run now, under Brian2's global target otherwise,
+    which compiles Cython wherever a compiler is present).
     """
+    with codegen_target(target):
+        return _build_network(n, synapse_cells, segment_neuron, theta, patterns, params, seed, record_voltage,
+                              record_inputs)
+
+
+def _build_network(n, synapse_cells, segment_neuron, theta, patterns, params, seed, record_voltage,
+                   record_inputs) -> DendriticNetwork:
     params = params or DendriteParams()
     segment_neuron = np.asarray(segment_neuron, dtype=np.int64)
     if segment_neuron.ndim != 1 or segment_neuron.size == 0 or segment_neuron.min() < 0:

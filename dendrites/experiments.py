@@ -193,7 +193,8 @@ def run_pattern_detection(config: PatternDetectionConfig | None = None, progress
     design = design_experiment(c)
     params = params or dbrian.DendriteParams()
     model = dbrian.build_network(c.n, design.synapse_cells, design.segment_neuron, design.segment_theta,
-                                 design.presented, params=params, seed=c.seed)
+                                 design.presented, params=params, seed=c.seed,
+                                 target=c.codegen_target)
     bar = progress_bar(total=len(design.presented), progress=progress, desc=f"Brian2 n={c.n} a={c.a}", unit="SDR")
     done = [0]
 

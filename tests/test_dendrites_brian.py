@@ -61,6 +61,20 @@ def test_codegen_target_is_restored():
             pass
 
 
+def test_numpy_target_builds_without_compiling(rng, monkeypatch):
+    """build_network used to create synapses under Brian2's global target ("auto": Cython wherever a compiler
+    is present), so every numpy-target run, the default test suite included, compiled Cython."""
+    from brian2.codegen.runtime.cython_rt import extension_manager
+
+    def no_compiler(*args, **kwargs):
+        raise AssertionError("Cython compiled for a numpy-target network")
+
+    monkeypatch.setattr(extension_manager.cython_extension_manager, "create_extension", no_compiler)
+    with dbrian.codegen_target("cython"):           # the global target a user may have chosen
+        model, _, _ = _small_model(rng)
+    assert dbrian.detections(model)[0, 0]
+
+
 def test_small_sweep_rates_agree_with_theory():
     config = PatternDetectionConfig(n=400, a=20, s=10, thetas=(2, 4), fp_neurons=10, bank=3, replicas=3,
                                     noise_levels=(0.0, 0.6), random_presentations=6, seed=2)
@@ -116,7 +130,8 @@ def test_cython_target_gives_same_spikes(rng):
     stored = [np.sort(rng2.choice(n, a, replace=False)) for _ in range(neurons * segments)]
     cells2 = np.array([rng2.choice(p, s, replace=False) for p in stored])
     presented2 = [stored[0], stored[5], np.sort(rng2.choice(n, a, replace=False))]
-    model = dbrian.build_network(n, cells2, np.repeat(np.arange(neurons), segments), 6, presented2, seed=1)
+    model = dbrian.build_network(n, cells2, np.repeat(np.arange(neurons), segments), 6, presented2, seed=1,
+                                 target="cython")
     dbrian.run_network(model, target="cython")
     np.testing.assert_array_equal(dbrian.detections(model), dbrian.detections(model_np))
 
