@@ -60,3 +60,28 @@ def test_readme_docs_command_is_the_one_ci_runs():
     command = "pip install -c constraints.txt -e '.[docs]' && python -m sphinx -W -b html docs docs/_build/html"
     assert command in readme
     assert command.replace("pip install", ".venv/bin/pip install -q").replace("python -m", ".venv/bin/python -m") in ci
+
+
+def test_site_server_is_quiet_when_the_browser_hangs_up(tmp_path, capfd):
+    """check_site printed a BrokenPipeError traceback whenever the browser closed a connection mid-file."""
+    import importlib.util
+    import socket
+    import struct
+    import time
+
+    spec = importlib.util.spec_from_file_location("check_site", ROOT / "docs" / "check_site.py")
+    check_site = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check_site)
+    (tmp_path / "big.bin").write_bytes(bytes(32 << 20))
+    server = check_site.serve(tmp_path)
+    try:
+        for _ in range(3):
+            with socket.create_connection(server.server_address) as client:
+                client.sendall(b"GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.recv(1024)
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+        time.sleep(1.0)                                   # let the handler threads hit the closed socket
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capfd.readouterr().err == ""
