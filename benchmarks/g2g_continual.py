@@ -64,16 +64,14 @@ def collect(out: Path, plan: list[dict]) -> list[dict]:
 
 def plot_scenario(rows: list[dict], scenario: str, path) -> None:
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure registry
 
     sub = [r for r in rows if r["scenario"] == scenario]
     strategies = list(dict.fromkeys(r["strategy"] for r in sub))
     backbones = list(dict.fromkeys(r["backbone"] for r in sub))
     styles = {b: s for b, s in zip(backbones, ("-", "--", ":", "-."))}
-    colors = plt.get_cmap("tab10")
-    fig = plt.figure(figsize=(3.2 * (1 + len(backbones)), 2.6 * max(1, len(strategies))))
+    colors = matplotlib.colormaps["tab10"]
+    fig = Figure(figsize=(3.2 * (1 + len(backbones)), 2.6 * max(1, len(strategies))))
     grid = fig.add_gridspec(len(strategies), 1 + len(backbones))
     ax = fig.add_subplot(grid[:, 0])
     for r in sub:
@@ -108,7 +106,6 @@ def plot_scenario(rows: list[dict], scenario: str, path) -> None:
                 hx.set_xlabel("accuracy on task j", fontsize=6)
     fig.tight_layout()
     save_figure(fig, path, dpi=80)
-    plt.close(fig)
 
 
 def markdown(rows: list[dict], plan: list[dict]) -> str:

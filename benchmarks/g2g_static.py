@@ -54,7 +54,7 @@ class StaticConfig:
     data_root: str = "../shared/data"
     datasets: tuple = DATASETS
     hidden: tuple = (512, 512)
-    epochs: int = 15
+    n_epochs: int = 15
     batch_size: int = 64
     lr: float = 1e-3
     weight_decay: float = 0.0
@@ -177,7 +177,7 @@ def train_one(variant: Variant, data, cfg: StaticConfig, seed: int) -> dict:
     gen = torch.Generator().manual_seed(seed)
     curve = []
     start = time.perf_counter()
-    for _ in range(cfg.epochs):
+    for _ in range(cfg.n_epochs):
         order = torch.randperm(len(xtr), generator=gen)
         for i in range(0, len(order), cfg.batch_size):
             idx = order[i:i + cfg.batch_size]
@@ -228,14 +228,13 @@ def summarize(runs: list[dict]) -> list[dict]:
 
 def plot(rows: list[dict], runs: list[dict], path) -> None:
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no global backend or figure registry
 
     datasets = list(dict.fromkeys(r["dataset"] for r in rows))
     variants = list(dict.fromkeys(r["variant"] for r in rows))
-    fig, axes = plt.subplots(2, len(datasets), figsize=(4.2 * len(datasets), 6.4), squeeze=False)
-    colors = plt.get_cmap("tab10")
+    fig = Figure(figsize=(4.2 * len(datasets), 6.4))
+    axes = fig.subplots(2, len(datasets), squeeze=False)
+    colors = matplotlib.colormaps["tab10"]
     for col, dataset in enumerate(datasets):
         ax = axes[0, col]
         sub = [r for r in rows if r["dataset"] == dataset]
@@ -262,7 +261,6 @@ def plot(rows: list[dict], runs: list[dict], path) -> None:
             ax.legend(fontsize=6)
     fig.tight_layout()
     save_figure(fig, path, dpi=90)
-    plt.close(fig)
 
 
 def write_results(cfg: StaticConfig, runs: list[dict], out: Path, record: dict | None = None) -> dict:
@@ -301,7 +299,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("config", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "g2g")
-    parser.add_argument("--epochs", type=int, help="override the config (quick checks)")
+    parser.add_argument("--epochs", type=int, help="override the config's n_epochs (quick checks)")
     parser.add_argument("--seeds", type=int, nargs="+", help="override the config")
     parser.add_argument("--datasets", nargs="+", help="override the config")
     parser.add_argument("--report-only", action="store_true",
@@ -309,7 +307,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         cfg = load_config(args.config)
-        changes = {k: v for k, v in (("epochs", args.epochs),
+        changes = {k: v for k, v in (("n_epochs", args.epochs),
                                      ("seeds", tuple(args.seeds) if args.seeds else None),
                                      ("datasets", tuple(args.datasets) if args.datasets else None)) if v}
         cfg = dataclasses.replace(cfg, **changes)

@@ -57,7 +57,7 @@ def test_tiny_static_run_dense_and_dst():
     x = rng.random((64, 32), dtype=np.float32)
     y = (x[:, 0] > 0.5).astype(np.int64)
     data = (x[:48], y[:48], x[48:], y[48:])
-    cfg = dataclasses.replace(static.StaticConfig(), hidden=(16, 16), epochs=2, batch_size=16)
+    cfg = dataclasses.replace(static.StaticConfig(), hidden=(16, 16), n_epochs=2, batch_size=16)
     dense = static.train_one(static.Variant("dense", wiring="dense"), data, cfg, seed=0)
     dst = static.train_one(static.Variant("dst", sparsity=0.75, n_groups=4, grouping="mixer",
                                           dst={"update_every": 2, "prune": "magnitude", "grow": "hebbian"}),

@@ -24,3 +24,12 @@ def test_readme_commands_match_ci():
     command = "python3 -m venv .venv && .venv/bin/pip install -c constraints.txt -e '.[dev]' && .venv/bin/python -m pytest"
     assert command in readme
     assert command.replace("pip install", "pip install -q") in ci
+
+
+def test_benchmark_files_named_in_readme_and_docs_exist():
+    """README pointed at benchmarks/configs/g2g_static.toml after the script configs moved to script_configs/."""
+    named = {(doc.name, path) for doc in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+             for path in re.findall(r"benchmarks/[\w./-]+\.(?:py|sh|toml|yaml|json|csv|png)", doc.read_text())}
+    removed = {"benchmarks/sharp_compare.py"}  # docs/sharp.md tells its history
+    assert len(named) > 20
+    assert sorted((doc, path) for doc, path in named if not (ROOT / path).exists() and path not in removed) == []
