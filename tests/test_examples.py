@@ -12,12 +12,14 @@ from evlearn.datasets.samples import sample_dir
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+DEPRECATED = "is deprecated and will be removed"  # evlearn.deprecation's FutureWarning
 
 
 def run_example(name, *args):
     result = subprocess.run([sys.executable, str(EXAMPLES / name), *map(str, args)],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+    assert DEPRECATED not in result.stderr, result.stderr  # examples use only the current names (conventions.md)
     return result.stdout
 
 
