@@ -18,3 +18,4 @@ def test_notebook_executes(tmp_path):
     outputs = "".join(o.get("text", "") for cell in nb.cells for o in cell.get("outputs", []))
     assert "8.3758e-13" in outputs
     assert "detected: [[1, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0]," in outputs
+    assert [o.text for cell in nb.cells for o in cell.get("outputs", []) if o.get("name") == "stderr"] == []  # no warning

@@ -132,6 +132,8 @@ def test_notebook_runs_top_to_bottom():
     assert "Brian2  m =" in text and "theory  m =" in text and "mean-field" in text
     # its figure is shown (the notebook used to switch to Agg, which a kernel never displays)
     assert any("image/png" in o.get("data", {}) for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs)
+    # no warning (a deprecated name, a 0/0 ratio) printed on a documentation page
+    assert [o.text for cell in nb.cells if cell.cell_type == "code" for o in cell.outputs if o.get("name") == "stderr"] == []
 
 
 def test_two_local_workers_give_the_serial_csv(tmp_path, local_executor):
