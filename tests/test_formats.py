@@ -53,7 +53,7 @@ def test_reader_equals_reference_event_for_event(camera_samples, sample_events, 
 
 
 def test_evt2_readers_agree(camera_samples, sample_events):
-    """expelliarmus (our EVT 2.0 reader) and faery decode the EVT 2.0 sample identically."""
+    """faery decodes the EVT 2.0 sample as evlearn does (and as expelliarmus, the reference above)."""
     import faery
 
     raw = np.concatenate(list(faery.events_stream_from_file(camera_samples / SAMPLES["evt2"])))

@@ -93,12 +93,12 @@ def test_timestamps_going_backwards_name_the_event(tmp_path):
 
 
 def test_dat_time_check_across_blocks_tells_a_wrap_from_a_step_back(tmp_path, monkeypatch):
-    """The DAT time check reads the file in blocks (here of 2 records): a step back by more than
+    """The DAT decoder reads the file in blocks (here of 2 records): a step back by more than
     2**31 us is the 32-bit clock wrapping (read on, unrolled), a smaller one is refused with its
     byte offset, also when it falls on a block boundary."""
-    from evlearn.formats import base, dat
+    from evlearn.formats import dat
 
-    monkeypatch.setattr(dat, "read_blocks", lambda *args: base.read_blocks(*args, block_bytes=16))
+    monkeypatch.setattr(dat, "DECODE_CHUNK", 2)
     header = b"% Version 2\n\x0c\x08"
     wrapped = np.array([(10, 0), (2**32 - 9, 0), (2**32 - 5, 0), (3, 0), (7, 0)], dtype=[("t", "<u4"), ("w", "<u4")])
     (tmp_path / "wrap.dat").write_bytes(header + wrapped.tobytes())

@@ -129,7 +129,8 @@ def stream_events(path, *, n_events: int | None = None, duration_us: int | None 
     duration_us : int, optional
         Chunks span this many microseconds each, ``[t0 + k d, t0 + (k + 1) d)``,
         empty windows included. Without ``n_events`` or ``duration_us`` the chunks
-        are the decoder's own non-empty chunks (about 2**20 events).
+        are the decoder's own non-empty chunks (about 2**16 events; AEDAT 4.0:
+        its packets).
     format : str, optional
         One of :data:`FORMATS` (``"evt2"``, ``"evt3"``, ``"dat"``, ``"aedat4"``,
         ``"nmnist"``, ``"npy"``); by default from the header, else the extension.

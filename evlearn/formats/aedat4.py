@@ -8,7 +8,7 @@ faery's encoder (LZ4).
 from __future__ import annotations
 
 from evlearn.events import SensorSize
-from evlearn.formats.base import Source, add_count, check_file, fail, to_events
+from evlearn.formats.base import Source, add_count, check_file, fail
 
 NAME = "aedat4"
 EXTENSIONS = (".aedat4",)
@@ -49,6 +49,8 @@ def open_source(path) -> Source:
     source = Source(path, NAME, sensor, lambda: iter(()))
 
     def chunks():
+        from evlearn.formats.chunk_kernels import to_events
+
         for packet in _decoder(path):
             if packet["stream_id"] == target and "events" in packet:
                 raw = packet["events"]

@@ -1,18 +1,16 @@
 """Prophesee DAT (``.dat``): a ``%`` text header, a 2-byte (event type, event size) pair,
 then 8-byte records: uint32 t, uint32 with x (14 bits), y (14 bits), p (4 bits).
 
-Read with expelliarmus (faery refuses the N-CARS sample's "Event2d" type); written with
-faery's DAT 2 encoder. Only CD/TD files (event type 0x00 or 0x0C) hold events; others
-(e.g. trigger files) are refused, and so are timestamps that step back (checked before
-decoding, with the byte offset; a step back by more than 2**31 us is the 32-bit wrap).
+Read with evlearn's numba decoder (``prophesee_kernels``; equal to expelliarmus event for
+event; faery refuses the N-CARS sample's "Event2d" type); written with faery's DAT 2
+encoder. Only CD/TD files (event type 0x00 or 0x0C) hold events; others (e.g. trigger
+files) are refused, and so are timestamps that step back (checked while decoding, with
+the byte offset; a step back by more than 2**31 us is the 32-bit wrap, unrolled).
 """
 from __future__ import annotations
 
-import numpy as np
-
 from evlearn.formats import prophesee_header
-from evlearn.formats.base import check_file, fail, read_blocks
-from evlearn.formats.evt2 import open_words
+from evlearn.formats.base import DECODE_CHUNK, Source, check_file, check_whole_records, fail, read_blocks
 
 NAME = "dat"
 EXTENSIONS = (".dat",)
@@ -38,30 +36,28 @@ def open_source(path):
     if kind[0] not in CD_TYPES or kind[1] != RECORD_BYTES:
         raise fail(path, f"unsupported DAT event type 0x{kind[0]:02x} of {kind[1]} bytes at byte offset "
                          f"{header.data_offset} (CD events are type 0x00 or 0x0c, 8 bytes)")
-    data = type(header)(header.fields, header.data_offset + 2)
-    return open_words(path, data, NAME, RECORD_BYTES, "dat", lambda: check_time_order(path, data.data_offset))
+    data_offset = header.data_offset + 2
+    check_whole_records(path, data_offset, RECORD_BYTES)
+    source = Source(path, NAME, header.sensor_size(), lambda: iter(()), data_offset)
 
+    def chunks():
+        from evlearn.formats.prophesee_kernels import decode_dat, new_dat_state
 
-def check_time_order(path, offset: int) -> dict:
-    """Refuse timestamps that step back, a few MB of records at a time, before expelliarmus reads them.
+        state = new_dat_state()
+        done = 0
+        for words in read_blocks(path, data_offset, "<u4", RECORD_BYTES * DECODE_CHUNK):
+            records = words.reshape(-1, 2)
+            events, bad = decode_dat(records, state)
+            if bad >= 0:
+                before = int(records[bad - 1, 0]) if bad else int(state[0])
+                raise fail(path, f"timestamps must be non-decreasing; event {done + bad} has "
+                                 f"t={int(records[bad, 0])} after t={before} "
+                                 f"(byte offset {data_offset + RECORD_BYTES * (done + bad)})")
+            done += records.shape[0]
+            yield events
 
-    A 32-bit timestamp wraps after 71.6 minutes: a step back by more than 2**31 us is that
-    wrap (expelliarmus adds 2**32), a smaller one is corrupt data. Compared as uint32
-    (``prev - t`` wraps to the size of the step back), without int64 copies of the block.
-    """
-    done = 0
-    last = None
-    for records in read_blocks(path, offset, [("t", "<u4"), ("w", "<u4")]):
-        t = records["t"]
-        prev = np.concatenate((t[:1] if last is None else last, t[:-1]))
-        back = (t < prev) & (prev - t < np.uint32(1 << 31))
-        if back.any():
-            i = int(np.flatnonzero(back)[0])
-            raise fail(path, f"timestamps must be non-decreasing; event {done + i} has t={int(t[i])} after "
-                             f"t={int(prev[i])} (byte offset {offset + RECORD_BYTES * (done + i)})")
-        last = t[-1:].copy()
-        done += t.size
-    return {}
+    source.chunks = chunks
+    return source
 
 
 def write_chunks(path, chunks, sensor_size) -> None:

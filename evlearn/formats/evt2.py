@@ -1,24 +1,23 @@
 """Prophesee EVT 2.0 (``.raw``): a ``%`` text header, then little-endian 32-bit words.
 
-Read with expelliarmus (C, chunked: the fastest of the decoders we measured, and equal
-to faery's event for event); written with faery's streaming encoder.
+Read with evlearn's numba decoder (``prophesee_kernels``: one pass over each block of
+words, checking as it decodes; equal to expelliarmus and faery event for event);
+written with faery's streaming encoder.
 Word types (top 4 bits): 0/1 CD OFF/ON, 8 TIME_HIGH, 0xA EXT_TRIGGER, 0xE OTHERS,
 0xF CONTINUED. Triggers and "other" words are skipped and counted; a word of any other
-type is corrupt data, refused with its byte offset before expelliarmus sees it.
+type is corrupt data, refused with its byte offset.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from evlearn.formats import prophesee_header
-from evlearn.formats.base import DECODE_CHUNK, Source, fail, scan_words, to_events
+from evlearn.formats.base import DECODE_CHUNK, Source, add_count, check_whole_records, fail, read_blocks
 
 NAME = "evt2"
 EXTENSIONS = (".raw",)
 DESCRIPTION = "Prophesee EVT 2.0"
 WORD_BYTES = 4
-SKIPPED_WORDS = {0xA: "trigger", 0xE: "other"}
-VALID_WORDS = (0x0, 0x1, 0x8, 0xA, 0xE, 0xF)
 
 
 def sniff(head: bytes) -> bool:
@@ -30,31 +29,23 @@ def open_source(path) -> Source:
     """Open a Prophesee EVT 2.0 file as a :class:`~evlearn.formats.base.Source` of event chunks (checks its header)."""
     path = Path(path)
     header = prophesee_header.read_evt_header(path, "2.0", DESCRIPTION)
-    return open_words(path, header, NAME, WORD_BYTES, "evt2",
-                      lambda: scan_words(path, header.data_offset, "<u4", 28, VALID_WORDS, SKIPPED_WORDS))
-
-
-def open_words(path, header, name, word_bytes, encoding, precheck) -> Source:
-    """A Source for a word-based Prophesee file decoded by expelliarmus (EVT 2.0, DAT).
-
-    ``precheck()`` scans the file before decoding (raising on corrupt data, with its byte
-    offset) and returns the counts of skipped records.
-    """
-    size = path.stat().st_size
-    tail = (size - header.data_offset) % word_bytes
-    if tail:
-        raise fail(path, f"file ends inside a {word_bytes}-byte record: {tail} stray byte(s) "
-                         f"at byte offset {size - tail}")
-    source = Source(path, name, header.sensor_size(), lambda: iter(()), header.data_offset)
+    check_whole_records(path, header.data_offset, WORD_BYTES)
+    source = Source(path, NAME, header.sensor_size(), lambda: iter(()), header.data_offset)
 
     def chunks():
-        source.skipped.update(precheck())
-        if size > header.data_offset:  # expelliarmus reports an empty payload as an fseek error
-            from expelliarmus import Wizard
+        from evlearn.formats.prophesee_kernels import decode_evt2, new_evt2_state
 
-            wizard = Wizard(encoding=encoding, fpath=path, chunk_size=DECODE_CHUNK)
-            for raw in wizard.read_chunk():
-                yield to_events(raw["x"], raw["y"], raw["t"], raw["p"])
+        state = new_evt2_state()
+        done = 0
+        for words in read_blocks(path, header.data_offset, "<u4", WORD_BYTES * DECODE_CHUNK):
+            events, bad = decode_evt2(words, state)
+            if bad >= 0:
+                raise fail(path, f"corrupt data: word of unknown type 0x{int(words[bad] >> 28):x} "
+                                 f"at byte offset {header.data_offset + (done + bad) * WORD_BYTES}")
+            done += words.size
+            yield events
+        add_count(source.skipped, "trigger", state[1])
+        add_count(source.skipped, "other", state[2])
 
     source.chunks = chunks
     return source

@@ -46,7 +46,7 @@ def open_source(path) -> Source:
         state = new_state()
         first = 0
         for words in read_blocks(path, header.data_offset, "<u2", 2 * DECODE_CHUNK):
-            check_words(path, words, first, header.data_offset, 12, VALID_WORDS, {}, source.skipped)
+            check_words(path, words, first, header.data_offset, 12, VALID_WORDS)
             first += words.size
             events = np.empty(count_events(words), dtype=EVENT_DTYPE)
             decode_words(words, state, events["x"], events["y"], events["t"], events["p"])

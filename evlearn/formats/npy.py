@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from evlearn.events import EVENT_DTYPE, EVENT_FIELDS
-from evlearn.formats.base import DECODE_CHUNK, Source, check_file, fail, read_blocks, to_events
+from evlearn.formats.base import DECODE_CHUNK, Source, check_file, fail, read_blocks
 
 NAME = "npy"
 EXTENSIONS = (".npy",)
@@ -45,8 +45,11 @@ def open_source(path) -> Source:
     del array  # read with plain reads: mapped pages would count as resident memory
 
     def chunks():
+        from evlearn.formats.chunk_kernels import to_events
+
         for part in read_blocks(path, offset, dtype, DECODE_CHUNK * dtype.itemsize):
-            yield to_events(part["x"], part["y"], part["t"], part["p"])
+            # evlearn's own records (what write_events writes) need no copy
+            yield part if dtype == EVENT_DTYPE else to_events(part["x"], part["y"], part["t"], part["p"])
 
     return Source(path, NAME, None, chunks, offset)
 
