@@ -9,6 +9,21 @@ transforms, because the event arrays are the same.
     >>> pipeline = T.Compose([T.Denoise(filter_time_us=5000),
     ...                       T.ToLocalTimeSurfaces((34, 34, 2), radius=2, tau_us=20000.0)])
 
+The transforms that remember past events (``Denoise``, ``RefractoryPeriod``,
+``ToLocalTimeSurfaces``, ``ToTimesurface``) also have ``.stream()``, as FEAST does: a
+fresh :mod:`evlearn.streaming` object that takes consecutive chunks of one stream and
+carries that memory across them, so the chunks' outputs (and ``finish()``) concatenate
+to the transform's output on the whole stream, exactly:
+
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> path = sample_dir() / "0" / "00002.bin"
+    >>> surfaces = T.ToLocalTimeSurfaces((34, 34, 2), radius=2, tau_us=20_000.0)
+    >>> stream = surfaces.stream()
+    >>> blocks = [stream(chunk) for chunk in evlearn.stream_events(path, n_events=1000)]
+    >>> np.array_equal(np.concatenate(blocks), surfaces(evlearn.read_events(path)))
+    True
+
 Names follow docs/conventions.md: tonic's class names and argument order, times in
 µs as ``*_us``. The names used before are accepted for one release with a
 FutureWarning: ``CropSpatial`` (now ``CenterCrop``), ``Denoise(sensor_size,
@@ -33,6 +48,7 @@ from evlearn.functional.local_time_surface import local_time_surfaces
 from evlearn.functional.refractory import refractory_period
 from evlearn.functional.slicing import time_window
 from evlearn.functional.spatial import crop, downsample, downsample_size
+from evlearn.streaming import DenoiseStream, GlobalTimeSurfaceStream, LocalTimeSurfaceStream, RefractoryStream
 from evlearn.validation import check_sensor_size
 
 __all__ = [
@@ -103,6 +119,17 @@ def _time_first(time_field: str, old_time_field: str | None = None):
         return cls
 
     return decorate
+
+
+def _stream_sensor(transform, sensor_size):
+    """The sensor a filter's stream sizes its per-pixel memory for: the argument, else the
+    transform's own (the events' extent, the whole-stream default, is unknown until the end)."""
+    size = sensor_size if sensor_size is not None else transform.sensor_size
+    if size is None:
+        raise ValueError(f"{type(transform).__name__}.stream() needs a sensor_size: the transform has none "
+                         "and a stream's extent is unknown until it ends (pass stream(sensor_size=...), "
+                         "e.g. evlearn.stream_events(path).sensor_size)")
+    return size
 
 
 @_renamed_fields(start="start_us", end="end_us")
@@ -262,6 +289,11 @@ class Denoise:
     def __call__(self, events):
         return denoise(events, self.sensor_size, self.filter_time_us)
 
+    def stream(self, sensor_size=None) -> DenoiseStream:
+        """This filter over consecutive chunks (see the module docstring); ``sensor_size``
+        where the transform has none."""
+        return DenoiseStream(_stream_sensor(self, sensor_size), self.filter_time_us)
+
 
 @_time_first("refractory_us")
 @dataclass(frozen=True)
@@ -293,6 +325,11 @@ class RefractoryPeriod:
 
     def __call__(self, events):
         return refractory_period(events, self.sensor_size, self.refractory_us)
+
+    def stream(self, sensor_size=None) -> RefractoryStream:
+        """This filter over consecutive chunks (see the module docstring); ``sensor_size``
+        where the transform has none."""
+        return RefractoryStream(_stream_sensor(self, sensor_size), self.refractory_us)
 
 
 @dataclass(frozen=True)
@@ -367,6 +404,10 @@ class ToLocalTimeSurfaces:
         return local_time_surfaces(events, self.sensor_size, self.radius, self.tau_us,
                                    self.merge_polarities, self.dtype)
 
+    def stream(self) -> LocalTimeSurfaceStream:
+        """These surfaces over consecutive chunks: one ``(len(chunk), C, 2R+1, 2R+1)`` block per chunk."""
+        return LocalTimeSurfaceStream(self.sensor_size, self.radius, self.tau_us, self.merge_polarities, self.dtype)
+
 
 @_renamed_fields(dt="dt_us", tau="tau_us")
 @dataclass(frozen=True)
@@ -412,3 +453,9 @@ class ToTimesurface:
     def __call__(self, events) -> np.ndarray:
         return global_time_surfaces(events, self.sensor_size, self.dt_us, self.tau_us,
                                     self.overlap, self.include_incomplete)
+
+    def stream(self) -> GlobalTimeSurfaceStream:
+        """These surfaces over consecutive chunks: each call returns the slices completed so far,
+        ``finish()`` the rest."""
+        return GlobalTimeSurfaceStream(self.sensor_size, self.dt_us, self.tau_us, self.overlap,
+                                       self.include_incomplete)

@@ -141,3 +141,35 @@ def test_feast_network_stream_equals_transform(nmnist_dir):
     stream = network.stream()
     got = np.concatenate([stream(c) for c in _chunks(streams[2], [1, 2, 500, 501, 3000])])
     np.testing.assert_array_equal(got, network.transform(streams[2]))
+
+
+def _cuts_inside_groups(t, n_cuts=25) -> list[int]:
+    """Up to ``n_cuts`` chunk boundaries, each between two events of the same timestamp."""
+    inside = np.flatnonzero(t[1:] == t[:-1]) + 1
+    return inside[::max(1, inside.size // n_cuts)].tolist()
+
+
+@pytest.mark.parametrize("how", ["ones", "groups"])
+def test_transform_classes_stream_equals_whole_on_a_real_sample(camera_samples, how):
+    """``.stream()`` of the stateful transform classes: chunks of 1 event, and chunks cut
+    inside groups of equal timestamps, give the transform's output on the whole stream."""
+    from evlearn import transforms as T
+    from evlearn.formats import read_events
+
+    events = read_events(camera_samples / "prophesee_evt2_sample.raw")[:3000]  # 273 us, 2,726 repeated times
+    sensor = (640, 480, 2)
+    cuts = list(range(1, events.size)) if how == "ones" else _cuts_inside_groups(events["t"])
+    assert len(cuts) >= 20 and all(events["t"][c - 1] == events["t"][c] for c in cuts) == (how == "groups")
+    transforms = [T.Denoise(20, sensor_size=sensor), T.RefractoryPeriod(100, sensor_size=sensor),
+                  T.ToLocalTimeSurfaces(sensor, radius=2, tau_us=500.0),
+                  T.ToLocalTimeSurfaces(sensor, radius=1, tau_us=50.0, merge_polarities=True, dtype=np.float32),
+                  T.ToTimesurface(sensor, dt_us=40, tau_us=30.0, overlap=10, include_incomplete=True)]  # 9 slices
+    for transform in transforms:
+        got = _run_stream(transform.stream(), _chunks(events, cuts))
+        np.testing.assert_array_equal(got, transform(events), err_msg=type(transform).__name__)
+    # Filters without a sensor size (the whole-stream default: the events' extent) take one for the stream.
+    for transform in (T.Denoise(20), T.RefractoryPeriod(100)):
+        got = _run_stream(transform.stream(sensor_size=sensor), _chunks(events, cuts))
+        np.testing.assert_array_equal(got, transform(events))
+        with pytest.raises(ValueError, match=r"stream\(\) needs a sensor_size"):
+            transform.stream()
