@@ -85,3 +85,18 @@ def test_site_server_is_quiet_when_the_browser_hangs_up(tmp_path, capfd):
         server.shutdown()
         server.server_close()
     assert capfd.readouterr().err == ""
+
+
+def test_broken_evlearn_references_fail_the_build_and_external_ones_do_not():
+    # No intersphinx offline: other projects' names are ignored, never evlearn's own.
+    tree = ast.parse((ROOT / "docs" / "conf.py").read_text(encoding="utf-8"))
+    conf = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") in ("nitpicky", "nitpick_ignore_regex")}
+    assert conf["nitpicky"] is True
+
+    def ignored(target):
+        return any(re.fullmatch(kind, "py:class") and re.fullmatch(pattern, target)
+                   for kind, pattern in conf["nitpick_ignore_regex"])
+
+    assert all(map(ignored, ["numpy.ndarray", "torch.nn.modules.module.Module", "pathlib.Path", "brian2.units.fundamentalunits.Quantity"]))
+    assert not any(map(ignored, ["evlearn.feast.layer.FEAST", "evlearn.events.SensorSize", "evlearn", "nump"]))
