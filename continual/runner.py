@@ -534,7 +534,12 @@ def run_benchmark(config, out, *, progress: bool = False, after_task: Callable |
         arrays = load_arrays(cfg.data.name, cfg.data.root, features=cfg.data.features,
                              feast_model=cfg.data.feast_model, test_from_train=cfg.data.test_from_train,
                              progress=progress, **cfg.data.options)
-        build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training or file
+        scenario = build_scenario(cfg, arrays, cfg.seeds[0])   # scenario errors before any training or file
+        for spec in {spec.label: spec for spec, _ in todo}.values():   # and strategy errors (e.g. SHARP's arch)
+            try:
+                build_strategy(cfg, spec, scenario, cfg.seeds[0])
+            except ValueError as err:
+                raise ValueError(f"strategy {spec.label!r}: {err}") from None
     write_json(out / "config.json", run_record(cfg, None, runs=[s.label for s in specs]))
     if executor is None or executor.is_serial:
         results = []

@@ -160,6 +160,13 @@ def test_config_errors_before_training(tmp_path, capsys):
     typo.write_text(TOML.replace("[train]\n", "[train]\nepoch = 3\n"))
     assert main(["bench", "run", str(typo), "--out", str(tmp_path / "out")]) == 2
     assert "unknown key(s) ['epoch']" in capsys.readouterr().err
+    # an error only the strategy's constructor sees: SHARP's default conv network on flat features
+    flat = tmp_path / "flat.toml"
+    flat.write_text(TOML.replace('strategies = ["naive", "er"]', 'strategies = ["naive", "sharp"]'))
+    assert main(["bench", "run", str(flat), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "strategy 'sharp'" in err[0] and "image inputs" in err[0], err
+    assert not (tmp_path / "out").exists()
 
 
 def test_cli_run_and_report(tmp_path, capsys):
