@@ -158,6 +158,31 @@ def public_bases(app, name, obj, options, bases):
     bases[:] = [b for b in bases if not getattr(b, "__name__", "").startswith("_")] or [object]
 
 
+def _imports(name: str) -> bool:
+    module_name, _, attr = name.rpartition(".")
+    try:
+        importlib.import_module(name)
+        return True
+    except ImportError:
+        pass
+    try:
+        getattr(importlib.import_module(module_name), attr)
+        return True
+    except (ImportError, AttributeError, ValueError):
+        return False
+
+
+def remove_stale_api_pages(app):
+    """Delete generated API pages of names that no longer exist.
+
+    autosummary writes ``docs/api/<name>.rst`` but never removes one, so after a rename a
+    local build read the old page and failed (a clean clone, as in CI, has none).
+    """
+    for page in (Path(app.srcdir) / "api").glob("*.rst"):
+        if not _imports(page.stem):
+            page.unlink()
+
+
 # --- API coverage ------------------------------------------------------------------------
 def check_api_coverage(app, env):
     documented = _documented(env)
@@ -215,6 +240,7 @@ def add_generated_content(app, docname, source):
 
 
 def setup(app):
+    app.connect("builder-inited", remove_stale_api_pages, priority=600)  # after autosummary (500) wrote them
     app.connect("source-read", add_generated_content)
     app.connect("doctree-read", link_inline_code)
     app.connect("doctree-read", link_repository_files, priority=400)  # before Sphinx collects downloads
