@@ -5,7 +5,9 @@
 FEAST (defaults) learns its features from the training folds of each fold once;
 every variant then re-reads the same feature events: count normalisation (sqrt,
 log1p), classifier penalty, spatial pyramids, soft (bilinear) cell assignment,
-shifted copies of the training samples, and appending the count frames.
+shifted copies of the training samples, and appending the count frames. Each
+variant is a small classifier scored by the one cross-validation helper,
+``evlearn.feast.readout.cross_val_predict`` (the demo's and feast_accuracy.py's).
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from feast_accuracy import shared_nmnist  # sibling script: one place finds the shared data
 
@@ -41,22 +44,65 @@ def features(f, channels, grids=(4,), **kw):
     return np.concatenate([histogram(f, channels, g, **kw) for g in grids])
 
 
+class FoldFeatures:
+    """FEAST output events of every stream, with FEAST (defaults, seed 0) learnt on the given training
+    streams; learnt once per training set and shared by all variants (a clone shares it too)."""
+
+    def __init__(self, streams, frames):
+        self.streams, self.frames = streams, frames
+        self._cache = {}
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def of(self, train):
+        key = np.asarray(train).tobytes()
+        if key not in self._cache:
+            from evlearn.feast import FEAST
+
+            layer = FEAST(seed=0).fit([self.streams[i] for i in train])
+            self._cache[key] = (layer.n_features_out_, [layer.transform(s) for s in self.streams])
+        return self._cache[key]
+
+
+class ReadoutVariant(ClassifierMixin, BaseEstimator):
+    """One read-out on FEAST features; samples are indices into ``fold_features.streams``."""
+
+    def __init__(self, fold_features=None, norm="sqrt", grids=(4,), soft=False, alpha=1e-3, shifts=((0, 0),),
+                 append_frames=False):
+        self.fold_features, self.norm, self.grids, self.soft = fold_features, norm, grids, soft
+        self.alpha, self.shifts, self.append_frames = alpha, shifts, append_frames
+
+    def _vectors(self, index, shifts=((0, 0),)):
+        X = np.array([features(self.events_[i], self.channels_, self.grids, dx=dx, dy=dy, soft=self.soft,
+                               norm=self.norm) for dx, dy in shifts for i in index])
+        if self.append_frames:
+            X = np.hstack([X, np.concatenate([self.fold_features.frames[index]] * len(shifts))])
+        return X
+
+    def fit(self, index, y):
+        from evlearn.feast.readout import make_classifier
+
+        self.channels_, self.events_ = self.fold_features.of(index)
+        self.classifier_ = make_classifier(self.alpha).fit(self._vectors(index, self.shifts),
+                                                           np.concatenate([y] * len(self.shifts)))
+        self.classes_ = self.classifier_.classes_
+        return self
+
+    def predict(self, index):
+        return self.classifier_.predict(self._vectors(index))
+
+
 def main() -> int:
-    from evlearn.feast import FEAST
     from evlearn.feast.data import load_folder
-    from evlearn.feast.readout import count_frame_features, make_classifier, stratified_folds
+    from evlearn.feast.readout import count_frame_features, cross_val_predict
     from evlearn.io import run_record, write_csv, write_json
 
     data = shared_nmnist()
     train, y = load_folder(data / "Train")
-    fold = stratified_folds(y, 5, 0)
-    per_fold = []
-    for k in range(5):
-        layer = FEAST(seed=0).fit([train[i] for i in np.flatnonzero(fold != k)])
-        per_fold.append([layer.transform(s) for s in train])
-    channels = layer.n_features_out_
     frames = count_frame_features(train, (34, 34, 2))
     frames /= np.linalg.norm(frames, axis=1, keepdims=True)
+    shared = FoldFeatures(train, frames)
     shifts = ((0, 0), (2, 0), (-2, 0), (0, 2), (0, -2))
     variants = {
         "defaults (4x4, sqrt, alpha 1e-3)": {},
@@ -67,22 +113,11 @@ def main() -> int:
         "pyramid 1 + 2x2 + 4x4": {"grids": (1, 2, 4)},
         "soft cells": {"soft": True},
         "shifted training copies (+-2 px)": {"shifts": shifts},
-        "append count frames": {"frames": True},
+        "append count frames": {"append_frames": True},
     }
     rows = []
-    for name, v in variants.items():
-        v = dict(v)
-        alpha, use_shifts, add_frames = v.pop("alpha", 1e-3), v.pop("shifts", ((0, 0),)), v.pop("frames", False)
-        pred = np.empty_like(y)
-        for k in range(5):
-            tr, te = np.flatnonzero(fold != k), np.flatnonzero(fold == k)
-            feats = per_fold[k]
-            Xtr = np.array([features(feats[i], channels, dx=dx, dy=dy, **v) for dx, dy in use_shifts for i in tr])
-            ytr = np.concatenate([y[tr]] * len(use_shifts))
-            Xte = np.array([features(feats[i], channels, **v) for i in te])
-            if add_frames:
-                Xtr, Xte = np.hstack([Xtr, frames[tr]]), np.hstack([Xte, frames[te]])
-            pred[te] = make_classifier(alpha).fit(Xtr, ytr).predict(Xte)
+    for name, params in variants.items():
+        pred = cross_val_predict(ReadoutVariant(shared, **params), np.arange(len(train)), y, n_folds=5, seed=0)
         rows.append({"variant": name, "cv_accuracy": float(np.mean(pred == y))})
         print(rows[-1], flush=True)
     write_json(OUT / "readout_variants.json", run_record({"folds": 5, "data": data / "Train", "feast": "FEAST()"}, 0,
