@@ -8,18 +8,23 @@ What it does, all in one run (so ratios compare like with like on a shared machi
 1. every camera sample: read_events equals the reference decoder event for event
    (tonic for AEDAT 4.0, the chosen library for the others) and the counts;
 2. a mid-size file per format (the real EVT 2.0 sample repeated and shifted in time,
-   written with write_events): events/s of the bare decoder reading the whole file, of
-   read_events and of stream_events (1 Mi-event chunks), and tonic's reader where tonic
-   reads the format (AEDAT 4.0, ATIS .bin);
+   written with write_events): events/s of the decoder evlearn uses reading the whole
+   file at once (the same decoder as the stream, into the same int64 records where it
+   decodes into them), of read_events and of stream_events (default chunks), of the
+   fastest library decoder's whole-file read in its own compact records (expelliarmus for
+   EVT 2.0 and DAT, faery for EVT 3.0), and tonic's reader where tonic reads the format
+   (AEDAT 4.0, ATIS .bin);
 3. a large DAT file (default 250 M events, 2.0 GB; written streaming, deleted at the end
    unless --keep): peak resident memory (ru_maxrss of the child process) and wall time of
    `evlearn info`, `evlearn convert` (DAT -> EVT 2.0) and `evlearn feast extract`;
 4. streaming FEAST (read + FEAST transform) events/s on one core (CPU time).
 Generated files live in --work (default: a temporary folder), never in the repository.
+The machine's load average is recorded at the start and end of each part.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -114,6 +119,18 @@ def decoders(fmt: str, path: Path):
 
         return np.concatenate([p["events"] for p in aedat.Decoder(str(path)) if "events" in p])
 
+    def prophesee_whole(name):  # evlearn's numba EVT 2.0 / DAT decoder over the whole file at once
+        from evlearn.formats import open_source
+        from evlearn.formats import prophesee_kernels as pk
+
+        def read():
+            words = np.fromfile(path, dtype="<u4", offset=open_source(path, format=name).data_offset)
+            if name == "evt2":
+                return pk.decode_evt2(words, pk.new_evt2_state())
+            return pk.decode_dat(words.reshape(-1, 2), pk.new_dat_state())
+
+        return read
+
     def evt3_whole():  # evlearn's numba decoder over all words at once
         from evlearn.formats.evt3 import open_source
         from evlearn.formats.evt3_kernel import count_events, decode_words, new_state
@@ -127,13 +144,13 @@ def decoders(fmt: str, path: Path):
 
         return decode_records(path.read_bytes())
 
-    bare = {"evt2": ("expelliarmus", expelliarmus_whole("evt2")), "dat": ("expelliarmus", expelliarmus_whole("dat")),
+    bare = {"evt2": ("evlearn numba (prophesee_kernels)", prophesee_whole("evt2")),
+            "dat": ("evlearn numba (prophesee_kernels)", prophesee_whole("dat")),
             "evt3": ("evlearn numba (evt3_kernel)", evt3_whole), "aedat4": ("aedat", aedat_whole),
             "nmnist": ("numpy (evlearn.formats.atis)", atis_whole), "npy": ("numpy.load", lambda: np.load(path))}[fmt]
-    if fmt == "evt3":  # faery's whole-file read, for comparison (it misreads files past 16.8 s)
-        bare_faery = faery_whole
-    else:
-        bare_faery = None
+    # the fastest library's whole-file read, in its own records (faery misreads EVT 3.0 past 16.8 s)
+    library = {"evt2": ("expelliarmus", expelliarmus_whole("evt2")), "dat": ("expelliarmus", expelliarmus_whole("dat")),
+               "evt3": ("faery", faery_whole)}.get(fmt)
     tonic_reader = None
     if fmt == "aedat4":
         import tonic.io
@@ -144,7 +161,7 @@ def decoders(fmt: str, path: Path):
         import tonic.io
 
         tonic_reader = lambda: tonic.io.read_mnist_file(str(path), dtype=tonic.datasets.NMNIST.dtype)  # noqa: E731
-    return bare, tonic_reader, bare_faery
+    return bare, tonic_reader, library
 
 
 def throughput(work: Path, mid_events: int) -> list[dict]:
@@ -160,20 +177,23 @@ def throughput(work: Path, mid_events: int) -> list[dict]:
             chunks = (c[c["y"] != 240] for c in chunks)
         write_events(path, chunks, format=fmt, sensor_size=sensor)
         n = read_events(path).size
-        (bare_name, bare), tonic_reader, faery_reader = decoders(fmt, path)
+        (bare_name, bare), tonic_reader, library = decoders(fmt, path)
         bare()  # warm: numba compilation, file in the page cache
         readers = {"read_events": lambda: read_events(path),
                    "stream_events": lambda: sum(c.size for c in stream_events(path)),
-                   "decoder_whole": bare, "tonic_whole": tonic_reader, "faery_whole": faery_reader}
+                   "decoder_whole": bare, "tonic_whole": tonic_reader,
+                   "library_whole": library[1] if library else None}
         timings = interleaved({k: f for k, f in readers.items() if f is not None})
-        row = {"format": fmt, "events": n, "bytes": path.stat().st_size, "decoder": bare_name}
+        row = {"format": fmt, "events": n, "bytes": path.stat().st_size, "decoder": bare_name,
+               "library": library[0] if library else None}
         for key, (wall, cpu) in timings.items():
             row[f"{key}_events_per_s"] = n / wall
             row[f"{key}_cpu_s"] = cpu
         row["stream_over_read_events"] = timings["read_events"][0] / timings["stream_events"][0]
         row["stream_over_decoder_whole"] = timings["decoder_whole"][0] / timings["stream_events"][0]
-        if "tonic_whole" in timings:
-            row["stream_over_tonic_whole"] = timings["tonic_whole"][0] / timings["stream_events"][0]
+        for other in ("tonic_whole", "library_whole"):
+            if other in timings:
+                row[f"stream_over_{other}"] = timings[other][0] / timings["stream_events"][0]
         rows.append(row)
         path.unlink()
     return rows
@@ -255,7 +275,7 @@ def small_part(args, work: Path, header: dict) -> None:
     from evlearn.formats import write_events
     from evlearn.io import write_csv, write_json
 
-    result = dict(header)
+    result = dict(header, load_average_start=os.getloadavg())
     print("samples", flush=True)
     result["samples"] = check_samples()
     print("throughput on mid-size files", flush=True)
@@ -265,6 +285,7 @@ def small_part(args, work: Path, header: dict) -> None:
     mid = work / "feast_mid.raw"
     write_events(mid, repeated_sample(args.feast_events), sensor_size=SENSOR)
     result["streaming_feast"] = streaming_feast(layer, mid)
+    result["load_average_end"] = os.getloadavg()
     write_json(OUT / "streaming.json", result)
     write_csv(OUT / "streaming.csv", result["throughput"])
     for path in (mid, work / "feast_small.npz"):
@@ -276,7 +297,7 @@ def large_part(args, work: Path, header: dict) -> None:
     from evlearn.formats import write_events
     from evlearn.io import write_json
 
-    result = dict(header)
+    result = dict(header, load_average_start=os.getloadavg())
     big, model = work / "large.dat", work / "feast.npz"
     print("large file", flush=True)
     t0 = time.perf_counter()
@@ -299,6 +320,7 @@ def large_part(args, work: Path, header: dict) -> None:
         row["command"] = row["command"].replace(str(work), "WORK")
         row["stdout"] = row["stdout"].replace(str(work), "WORK")
     result["large_file"]["converted_evt2_bytes"] = converted.stat().st_size
+    result["load_average_end"] = os.getloadavg()
     write_json(OUT / "large_file.json", result)
     if not args.keep:
         for path in (big, converted, model, *features.glob("*")):
