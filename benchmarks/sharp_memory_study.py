@@ -2,7 +2,7 @@
 
 Reads the runner folders written by
 
-    evlearn bench run benchmarks/configs/sharp_memory_<data>.toml --out benchmarks/results/sharp_memory/<data> --threads 1
+    evlearn bench run benchmarks/configs/sharp_memory_<data>.toml --out benchmarks/results/sharp_memory/<data> --scheduler local
 
 for each <data> of DATASETS whose folder exists (SHARP at 4 memory sizes, DER++ (the
 best method of the Split-MNIST table) and ER at 4 sizes each), and writes ``benchmarks/results/sharp_memory/summary.{md,csv,json}``
@@ -40,10 +40,14 @@ def collect(folder: Path) -> list[dict]:
         rows.append({"label": label, "method": ms[0]["strategy"], "n_seeds": len(ms),
                      "accuracy_mean": float(acc.mean()), "accuracy_std": float(acc.std(ddof=1)) if len(ms) > 1 else 0.0,
                      "total_bytes": int(total.max()), "replay_bytes": int(max(m["peak_memory_bytes"] for m in ms)),
-                     "seconds_per_task": float(np.mean([np.mean(m["task_seconds"]) for m in ms]))})
-    er = [r["seconds_per_task"] for r in rows if r["method"] == "er"]
-    for r in rows:
-        r["time_per_task_vs_er"] = r["seconds_per_task"] / float(np.mean(er)) if er else float("nan")
+                     "seconds_per_task": float(np.mean([np.mean(m["task_seconds"]) for m in ms])),
+                     # CPU time: recorded by runs made since the runner measured it; not inflated by other load
+                     "cpu_seconds_per_task": float(np.mean(cpu)) if (cpu := [np.mean(m["task_cpu_seconds"])
+                                                                              for m in ms if m.get("train_cpu_seconds")]) else None})
+    for key, ratio in (("seconds_per_task", "time_per_task_vs_er"), ("cpu_seconds_per_task", "cpu_per_task_vs_er")):
+        er = [r[key] for r in rows if r["method"] == "er" and r[key] is not None]
+        for r in rows:
+            r[ratio] = r[key] / float(np.mean(er)) if er and r[key] is not None else None
     return sorted(rows, key=lambda r: (r["method"] != "sharp", r["method"], r["total_bytes"]))
 
 
@@ -66,6 +70,10 @@ def equal_memory(rows: list[dict]) -> list[dict]:
 
 def _acc(mean: float, std: float, n: int) -> str:
     return f"{mean:.3f} ± {std:.3f}" if n > 1 else f"{mean:.3f} ± —"
+
+
+def _ratio(value) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 def plot(results: dict, path: Path) -> None:
@@ -101,12 +109,14 @@ def main(argv=None) -> int:
     lines = ["# SHARP vs replay methods at equal total memory", "",
              "Total memory = replay data + kNN/prototype memory, bytes as stored (peak over tasks). "
              "Accuracy: final average accuracy, mean ± std over the seeds run (n; ± — with one seed). "
-             "Time per task relative to ER (mean over ER's sizes) in the same run, on a shared machine.", ""]
+             "Time per task relative to ER (mean over ER's sizes) in the same study: wall time (moves with the "
+             "load of the shared machine) and CPU time (runs that recorded it).", ""]
     for name, rows in results.items():
-        lines += [f"## {DATASETS[name]}", "", "| run | method | n | total bytes | replay bytes | accuracy | time/task vs ER |",
-                  "|---|---|---|---|---|---|---|"]
+        lines += [f"## {DATASETS[name]}", "", "| run | method | n | total bytes | replay bytes | accuracy | time/task vs ER | "
+                  "CPU/task vs ER |", "|---|---|---|---|---|---|---|---|"]
         lines += [f"| {r['label']} | {r['method']} | {r['n_seeds']} | {r['total_bytes']:,} | {r['replay_bytes']:,} | "
-                  f"{_acc(r['accuracy_mean'], r['accuracy_std'], r['n_seeds'])} | {r['time_per_task_vs_er']:.1f} |"
+                  f"{_acc(r['accuracy_mean'], r['accuracy_std'], r['n_seeds'])} | {_ratio(r['time_per_task_vs_er'])} | "
+                  f"{_ratio(r['cpu_per_task_vs_er'])} |"
                   for r in rows]
         lines += ["", "At equal memory (the other method's largest size within SHARP's bytes):", "",
                   "| SHARP | bytes | accuracy | vs | bytes | accuracy | SHARP − other |", "|---|---|---|---|---|---|---|"]
