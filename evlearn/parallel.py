@@ -27,8 +27,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 from evlearn.progress import progress_bar
 
-# the Dask setting that sets MALLOC_TRIM_THRESHOLD_ in worker processes (None unsets it; docs/scaling.md)
-TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+# Settings of --scheduler local's workers (docs/scaling.md gives them for a cluster). Dask's nanny sets
+# MALLOC_TRIM_THRESHOLD_, after which glibc stops adapting its mmap threshold and every short-lived tensor of a
+# few hundred KB is mapped and zeroed anew (a Split-MNIST run took twice its serial CPU time); Dask's statistical
+# profiler, sampling task stacks every 10 ms for the dashboard, added another ~20 % to a Python-heavy run.
+WORKER_SETTINGS = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                   "distributed.worker.profile.enabled": False}
 
 NONE, LOCAL = "none", "local"
 _ADDRESS_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
@@ -103,10 +107,7 @@ class Executor:
         if self.scheduler == LOCAL:
             import dask
 
-            # Dask's nanny gives its workers MALLOC_TRIM_THRESHOLD_; glibc then stops adapting its mmap
-            # threshold, so every short-lived tensor of a few hundred KB is mmap'ed and zeroed anew:
-            # PyTorch training took twice the CPU of a serial run (benchmarks/scaling.py). Unset it.
-            with dask.config.set({TRIM_KEY: None}):
+            with dask.config.set(WORKER_SETTINGS):
                 self._cluster = LocalCluster(n_workers=self.n_workers_wanted or os.cpu_count() or 1,
                                              threads_per_worker=1, processes=True, dashboard_address=":0",
                                              silence_logs=logging.ERROR)
