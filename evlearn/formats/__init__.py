@@ -6,8 +6,10 @@
 
 Formats (docs/formats.md): Prophesee EVT 2.0 / EVT 3.0 (``.raw``) and DAT (``.dat``),
 iniVation AEDAT 4.0 (``.aedat4``), the ATIS ``.bin`` of N-MNIST/N-Caltech101 and
-evlearn's ``.npy``. Decoder libraries (expelliarmus, faery, aedat) load inside the
-functions that use them, so importing this package costs NumPy only.
+evlearn's ``.npy``. EVT 2.0, EVT 3.0 and DAT are decoded by evlearn's numba kernels
+(equal to expelliarmus/faery event for event, faster in streaming: docs/formats.md); the
+libraries used (aedat for AEDAT 4.0, faery for writing camera formats) load inside the
+functions that use them, and so do the kernels: importing this package costs NumPy only.
 """
 from __future__ import annotations
 
