@@ -52,13 +52,15 @@ def summarize_runs(runs: dict[str, list[dict]]) -> list[dict]:
     """Mean ± std per label; ``time_vs_er`` / ``cpu_vs_er``: training wall / CPU time over the mean of the
     folder's ER runs (same run; CPU time, recorded since runs have ``train_cpu_seconds``, is not inflated
     by other work on a shared machine)."""
+    er_mean = {}
+    for key, ratio in (("train_seconds", "time_vs_er"), ("train_cpu_seconds", "cpu_vs_er")):
+        er = [r[key] for rs in runs.values() for r in rs if r["strategy"] == "er" and r.get(key) is not None]
+        if er:
+            er_mean[key, ratio] = float(np.mean(er))
     rows = []
     for label, results in runs.items():
-        for key, ratio in (("train_seconds", "time_vs_er"), ("train_cpu_seconds", "cpu_vs_er")):
-            er = [r[key] for rs in runs.values() for r in rs if r["strategy"] == "er" and r.get(key) is not None]
-            if er:
-                results = [{**r, ratio: r[key] / float(np.mean(er)) if r.get(key) is not None else None}
-                           for r in results]
+        for (key, ratio), mean in er_mean.items():
+            results = [{**r, ratio: r[key] / mean if r.get(key) is not None else None} for r in results]
         row = {"label": label, "strategy": results[0]["strategy"], "seeds": len(results)}
         for key, _, _ in COLUMNS:
             values = np.array([r[key] for r in results if r.get(key) is not None], dtype=float)
