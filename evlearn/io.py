@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import io
 import json
 import os
 import platform
+import secrets
 import signal
 import sys
-import tempfile
 import threading
 from pathlib import Path
 from typing import Iterator
@@ -36,13 +35,7 @@ def atomic_path(path) -> Iterator[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
     with _signals_raise_system_exit():
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
-        tmp_path = Path(tmp)
-        # mkstemp creates 0600 files; give results the usual umask-based mode instead.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
+        tmp_path = _new_temporary(target)
         try:
             yield tmp_path
             os.replace(tmp_path, target)
@@ -51,12 +44,29 @@ def atomic_path(path) -> Iterator[Path]:
             raise
 
 
+def _new_temporary(target: Path) -> Path:
+    """Create an empty ``.NAME.PID.XXXXXXXX.tmp`` beside ``target``, mode from the umask as for any new
+    file (``tempfile.mkstemp`` would make it 0600 and need a chmod: one more metadata write per file)."""
+    for _ in range(100):
+        candidate = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
 def remove_stale_temporaries(target: Path) -> list[Path]:
     """Remove temporaries of ``target`` (``.NAME.PID.XXXX.tmp``) whose writing process is gone."""
+    prefix = f".{target.name}."
     removed = []
-    for candidate in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        pid = candidate.name[len(target.name) + 2:].split(".", 1)[0]
+    with os.scandir(target.parent) as entries:   # not glob: it compiles a new pattern for every file written
+        names = [entry.name for entry in entries if entry.name.startswith(prefix) and entry.name.endswith(".tmp")]
+    for name in names:
+        pid = name[len(prefix):].split(".", 1)[0]
         if pid.isdigit() and not _process_alive(int(pid)):
+            candidate = target.parent / name
             candidate.unlink(missing_ok=True)
             removed.append(candidate)
     return removed
