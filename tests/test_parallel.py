@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evlearn.cli.execution import executor_settings
-from evlearn.parallel import Executor, check_scheduler, partitions, run_tasks, task_seeds
+from evlearn.parallel import Executor, check_scheduler, guided_sizes, partitions, run_tasks, task_seeds
 
 
 def _slow_square(x):
@@ -137,3 +137,19 @@ def test_partitions_keep_every_item_in_order(items, size):
     parts = partitions(items, size)
     assert [x for part in parts for x in part] == items
     assert all(1 <= len(p) <= size for p in parts)
+
+
+@given(st.integers(0, 5000), st.integers(1, 300), st.integers(1, 100), st.integers(1, 100))
+def test_guided_sizes_shrink_within_bounds_and_cover_every_item(n, workers, max_size, min_size):
+    min_size = min(min_size, max_size)
+    sizes = guided_sizes(n, workers, max_size, min_size)
+    assert sum(sizes) == n and all(1 <= s <= max_size for s in sizes)
+    assert all(a >= b for a, b in zip(sizes, sizes[1:]))          # large first, small last
+    assert all(s >= min_size for s in sizes[:-1])                   # only the last may be smaller
+    items = list(range(n))
+    assert [x for part in partitions(items, sizes) for x in part] == items
+
+
+def test_partitions_reject_sizes_that_do_not_add_up():
+    with pytest.raises(ValueError, match="add up to 3"):
+        partitions([1, 2, 3], [1, 1])

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from evlearn.cli.main import main
-from evlearn.feast.bulk import extract_files, extraction_jobs, partition_size
+from evlearn.feast.bulk import extract_files, extraction_jobs, partition_sizes
 
 
 @pytest.fixture(scope="module")
@@ -81,5 +81,25 @@ def test_bad_recording_is_listed_and_the_others_written(folder, tmp_path, capsys
 
 
 def test_partition_sizes():
-    assert partition_size(850, 1) == 1
-    assert partition_size(850, 2) == 64 and partition_size(100, 2) == 13 and partition_size(3, 8) == 1
+    assert partition_sizes(5, 1) == [1] * 5
+    sizes = partition_sizes(850, 2)      # the shared N-MNIST on 2 workers: 10 x 64 files, then shrinking to 8
+    assert sizes[:10] == [64] * 10 and sizes[10:13] == [53, 40, 30] and min(sizes[:-1]) == 8 and sum(sizes) == 850
+    assert partition_sizes(3, 8) == [3]
+
+
+def test_workers_get_models_without_their_learning_history():
+    import pickle
+
+    import numpy as np
+
+    from evlearn.datasets.samples import load_samples
+    from evlearn.feast.bulk import _for_workers
+    from evlearn.feast.network import FEASTNetwork
+
+    streams, _ = load_samples()
+    network = FEASTNetwork(layers=[{"n_neurons": 4, "radius": 2}, {"n_neurons": 4, "radius": 1}]).fit(streams[:3])
+    slim = _for_workers(network)
+    assert all(not hasattr(layer, "history_") for layer in slim.layers_)
+    assert all(hasattr(layer, "history_") for layer in network.layers_)          # the caller's model is untouched
+    assert len(pickle.dumps(slim)) < len(pickle.dumps(network))
+    assert np.array_equal(slim.transform(streams[5]), network.transform(streams[5]))
