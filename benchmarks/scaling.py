@@ -146,6 +146,23 @@ def idle_cluster_cpu(n_workers: int, seconds: float = 5.0) -> dict:
             "seconds": seconds}
 
 
+def task_timeline(stream, since: float, until: float) -> dict:
+    """From Dask's task ``stream`` (distributed.get_task_stream): when the first task started computing after
+    ``since`` (the call), and per worker its busy (computing) time and how long before ``until`` (the
+    return) it ran out of tasks."""
+    busy, last = {}, {}
+    first = math.inf
+    for task in stream.data:
+        for span in task["startstops"]:
+            if span["action"] == "compute":
+                first = min(first, span["start"])
+                busy[task["worker"]] = busy.get(task["worker"], 0.0) + span["stop"] - span["start"]
+                last[task["worker"]] = max(last.get(task["worker"], 0.0), span["stop"])
+    return {"first_task_start_s": round(first - since, 3),
+            "worker_busy_s": sorted(round(b, 3) for b in busy.values()),
+            "worker_idle_at_end_s": sorted(round(until - t, 3) for t in last.values())}
+
+
 def _median(values) -> float:
     return float(np.median(list(values)))
 
@@ -159,8 +176,10 @@ def _pool_partition(args):
 def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
     import multiprocessing
 
+    from distributed import get_task_stream
+
     from evlearn.cli.feast import build_model
-    from evlearn.feast.bulk import extract_files, extraction_jobs, partition_sizes
+    from evlearn.feast.bulk import _for_workers, extract_files, extraction_jobs, partition_sizes
     from evlearn.feast.data import load_folder
     from evlearn.parallel import Executor, partitions
 
@@ -186,15 +205,18 @@ def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
         with Executor("local", n_workers) as executor:
             start_s = time.perf_counter() - t0
             extract_files(features, jobs("warm")[:2 * n_workers], executor=executor)   # workers load kernels
-            with Phase(executor) as parallel:
+            with Phase(executor) as parallel, get_task_stream(executor.client) as stream:
+                since = time.time()
                 extract_files(features, jobs("dask"), executor=executor)
+                until = time.time()
+            timeline = task_timeline(stream, since, until)
             if r == repeats - 1:
-                costs = overheads(executor, features)
+                costs = overheads(executor, _for_workers(features))   # what extract_files sends
         equal = _tree_bytes(work / "serial") == _tree_bytes(work / "dask") == _tree_bytes(work / "pool")
         for tag in ("serial", "pool", "dask"):
             shutil.rmtree(work / tag)
         reps.append({"serial": serial.record(), "processes_without_dask": plain.record(),
-                     "parallel": parallel.record(), "cluster_start_s": round(start_s, 3),
+                     "parallel": {**parallel.record(), **timeline}, "cluster_start_s": round(start_s, 3),
                      "speedup_map": round(serial.wall / parallel.wall, 3),
                      "speedup_processes_without_dask": round(serial.wall / plain.wall, 3),
                      "speedup_including_cluster_start": round(serial.wall / (start_s + parallel.wall), 3),
