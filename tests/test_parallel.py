@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import operator
+import os
 import socket
 import time
 
@@ -55,6 +56,14 @@ def test_local_workers_keep_glibc_adaptive_malloc_and_skip_the_profiler(local_ex
     # Dask's default MALLOC_TRIM_THRESHOLD_ doubled PyTorch's CPU time per training step on workers,
     # its 10 ms stack sampling added ~20 %, its 20 ms event-loop ticks most of an idle cluster's 12 % of a core
     assert local_executor.map(_worker_settings, range(2)) == [(None, False, "1s")] * 2
+
+
+def test_local_workers_unset_a_malloc_threshold_left_in_the_environment(monkeypatch):
+    # a default Dask nanny started earlier in the process leaves it in os.environ for every later worker
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    with Executor("local", 1) as executor:
+        assert executor.map(_worker_settings, range(1))[0][0] is None
+    assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"      # the caller's environment is left as it was
 
 
 def test_task_error_is_raised_in_the_caller(local_executor):
