@@ -17,17 +17,18 @@ with evlearn's (evlearn.parallel.WORKER_SETTINGS). The machine's load
 (os.getloadavg) and the CPU time each side obtained are recorded, since the
 cores may be shared with other jobs (on a virtual machine, with its host's).
 
-Each workload is measured ``--repeats`` times, serial and parallel in turn (a
-fresh cluster each time; FEAST extraction serially both before and after, and
-the mean of the two, which cancels a steady drift of the machine's speed); the
-speed-up is the median of the paired ratios, and every repeat is kept in the
-JSON. Before each timed phase the file system is
-synced, so the write-back of one phase's output files is not billed to the
-next. FEAST extraction is also run with the same partitions on a plain
+Each workload is measured several times (``--repeats``, ``--bench-repeats``),
+serial and parallel in turn (a fresh cluster each time; FEAST extraction
+serially both before and after, and the mean of the two, which cancels a steady
+drift of the machine's speed); the speed-up is the median of the paired ratios,
+and every repeat is kept in the JSON with the seconds all CPUs spent idle,
+waiting for I/O and stolen by the hypervisor. Before each timed phase the file
+system is synced, so the write-back of one phase's output files is not billed
+to the next. FEAST extraction is also run with the same partitions on a plain
 ``multiprocessing`` pool of as many processes: the speed-up these cores give
 without Dask, against which Dask's own cost shows.
 
-    python benchmarks/scaling.py [--workers 2] [--repeats 3] [--epochs 1] [--skip-bench]
+    python benchmarks/scaling.py [--workers 2] [--repeats 5] [--bench-repeats 3] [--epochs 1] [--skip-bench]
 """
 from __future__ import annotations
 
@@ -68,6 +69,17 @@ def _workers_cpu(executor) -> float:
     return sum(executor.client.run(_cpu_seconds).values())
 
 
+def _cpu_states() -> dict:
+    """Seconds all CPUs spent idle, waiting for I/O and stolen by the hypervisor so far (Linux; else empty)."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return {}
+    ticks = os.sysconf("SC_CLK_TCK")
+    return {"idle_s": int(fields[4]) / ticks, "iowait_s": int(fields[5]) / ticks, "steal_s": int(fields[8]) / ticks}
+
+
 class Phase:
     """Wall time, CPU time obtained (this process + workers) and load average of one measured phase.
 
@@ -78,6 +90,7 @@ class Phase:
 
     def __enter__(self):
         os.sync()
+        self.states0 = _cpu_states()
         self.load_before = os.getloadavg()[0]
         self.cpu0 = _cpu_seconds() + (_workers_cpu(self.executor) if self.executor else 0.0)
         self.t0 = time.perf_counter()
@@ -87,12 +100,14 @@ class Phase:
         self.wall = time.perf_counter() - self.t0
         self.cpu = _cpu_seconds() + (_workers_cpu(self.executor) if self.executor else 0.0) - self.cpu0
         self.load_after = os.getloadavg()[0]
+        self.states = {k: v - self.states0[k] for k, v in _cpu_states().items()}
         return False
 
     def record(self) -> dict:
         return {"wall_s": round(self.wall, 3), "cpu_s": round(self.cpu, 3),
                 "cores_obtained": round(self.cpu / self.wall, 3),
-                "load_avg_1min": [round(self.load_before, 2), round(self.load_after, 2)]}
+                "load_avg_1min": [round(self.load_before, 2), round(self.load_after, 2)],
+                "all_cpus": {k: round(v, 2) for k, v in self.states.items()}}
 
 
 def _tree_bytes(folder: Path) -> dict:
@@ -241,7 +256,9 @@ def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
         "speedup_processes_without_dask": round(_median(rep["speedup_processes_without_dask"] for rep in reps), 3),
         "speedup_including_cluster_start": round(_median(rep["speedup_including_cluster_start"] for rep in reps), 3),
         "cluster_start_s": round(_median(rep["cluster_start_s"] for rep in reps), 3),
-        "outputs_byte_identical": all(rep["outputs_byte_identical"] for rep in reps), "overheads": costs,
+        "outputs_byte_identical": all(rep["outputs_byte_identical"] for rep in reps),
+        "overheads": {**costs,
+                      "model_bytes_with_history": len(pickle.dumps(features, protocol=pickle.HIGHEST_PROTOCOL))},
         "serial_seconds_per_file": _median(rep[k]["wall_s"] for rep in reps for k in SERIAL) / n_files,
         "serial_cpu_seconds_per_file": _median(rep[k]["cpu_s"] for rep in reps for k in SERIAL) / n_files,
     }
@@ -322,7 +339,8 @@ def extrapolate(per_item_s: float, n_items: int, task_sizes, start_s: float, shi
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=3, help="serial/parallel pairs per workload (median)")
+    parser.add_argument("--repeats", type=int, default=5, help="serial/parallel rounds of FEAST extraction (median)")
+    parser.add_argument("--bench-repeats", type=int, default=3, help="serial/parallel rounds of Split-MNIST")
     parser.add_argument("--epochs", type=int, default=None, help="override the Split-MNIST config's epochs")
     parser.add_argument("--skip-bench", action="store_true", help="FEAST extraction only")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "scaling.json"))
@@ -335,18 +353,18 @@ def main(argv=None) -> int:
 
     if args.extrapolate_only:
         stored = read_json(args.out)
-        result = {k: stored[k] for k in ("workers", "cpu_count", "repeats", "idle_cluster_cpu", "feast_extraction",
-                                         "split_mnist") if k in stored}
+        result = {k: stored[k] for k in ("workers", "cpu_count", "idle_cluster_cpu", "feast_extraction", "split_mnist")
+                  if k in stored}
         result["measured"] = stored.get("measured") or {k: stored[k] for k in ("command", "created", "versions")}
     else:
         os.chdir(ROOT)                      # the config's relative data root
         work = Path(tempfile.mkdtemp(prefix="evlearn-scaling-"))
         try:
-            result = {"workers": args.workers, "cpu_count": os.cpu_count(), "repeats": args.repeats,
+            result = {"workers": args.workers, "cpu_count": os.cpu_count(),
                       "idle_cluster_cpu": idle_cluster_cpu(args.workers),
                       "feast_extraction": feast_extraction(args.workers, work / "feast", args.repeats)}
             if not args.skip_bench:
-                result["split_mnist"] = split_mnist(args.workers, work / "bench", args.epochs, args.repeats)
+                result["split_mnist"] = split_mnist(args.workers, work / "bench", args.epochs, args.bench_repeats)
         finally:
             shutil.rmtree(work, ignore_errors=True)
 

@@ -35,8 +35,8 @@ from evlearn.progress import progress_bar
 # few hundred KB is mapped and zeroed anew (a Split-MNIST run took twice its serial CPU time); Dask's statistical
 # profiler, sampling task stacks every 10 ms for the dashboard, added another ~20 % to a Python-heavy run.
 # Event-loop health ticks every 20 ms, memory polls every 100 ms and system monitoring every 500 ms kept an idle
-# 2-worker cluster at ~12 % of a core (~2 % at these intervals), preempting the tasks on a machine whose cores
-# they all use; the loop still warns when blocked over 3 s, and memory limits act within a second.
+# 2-worker cluster at 14-16 % of a core (2-2.4 % at these intervals; benchmarks/scaling.py), preempting the tasks
+# on a machine whose cores they all use; the loop still warns when blocked over 3 s, memory limits act within 1 s.
 WORKER_SETTINGS = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                    "distributed.worker.profile.enabled": False,
                    "distributed.admin.tick.interval": "1s",
@@ -220,9 +220,7 @@ class Executor:
             return []
         kwargs = {}
         if shared is not _NO_SHARED:   # sent once to every worker, then passed by reference
-            # Straight to a local worker rather than through the scheduler (the FEAST model, 0.9 MB: ~70 ms
-            # instead of ~200 ms); a remote cluster's workers may not be reachable from here.
-            kwargs["shared"] = self.client.scatter(shared, broadcast=True, hash=False, direct=self.scheduler == LOCAL)
+            kwargs["shared"] = self.client.scatter(shared, broadcast=True, hash=False)
         futures = self.client.map(_call, [fn] * len(tasks), tasks, pure=False, **kwargs)
         index = {future.key: i for i, future in enumerate(futures)}
         results: list = [None] * len(tasks)
@@ -247,7 +245,7 @@ class Executor:
 def _environ_without(*names: str):
     """Unset environment variables while local workers are spawned: a nanny started earlier in this process
     with Dask's defaults leaves MALLOC_TRIM_THRESHOLD_ in ``os.environ``, where later workers inherit it
-    whatever WORKER_SETTINGS say (Split-MNIST on 2 workers ran at 0.9x serial after such a cluster)."""
+    whatever WORKER_SETTINGS say (and train PyTorch models at up to half speed)."""
     saved = {name: os.environ.pop(name) for name in names if name in os.environ}
     try:
         yield
