@@ -315,10 +315,17 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None, repeats: int) ->
     }
 
 
+def cpu_inflation(workload: dict, serial_keys) -> float:
+    """Median over repeats of the CPU seconds the parallel phase used over those of serial (mean of ``serial_keys``)."""
+    return round(_median(rep["parallel"]["cpu_s"] / np.mean([rep[k]["cpu_s"] for k in serial_keys])
+                         for rep in workload["repeats"]), 3)
+
+
 def extrapolate(per_item_s: float, n_items: int, task_sizes, start_s: float, ship_s: float,
-                round_trip_s: float, workers) -> list[dict]:
+                round_trip_s: float, workers, inflation: float = 1.0) -> list[dict]:
     """Makespan model: start + ship + max(the tasks list-scheduled on the workers, the scheduler's
-    per-task cost in series). ``task_sizes(n_items, workers)``: items per task, in submission order."""
+    per-task cost in series). ``task_sizes(n_items, workers)``: items per task, in submission order;
+    ``inflation``: CPU a task takes on a worker over what it takes serially."""
     rows = []
     for w in workers:
         if w == 1:                      # serial, in-process: no scheduler
@@ -328,7 +335,7 @@ def extrapolate(per_item_s: float, n_items: int, task_sizes, start_s: float, shi
         sizes = task_sizes(n_items, w)
         free = [0.0] * w                # each task goes to the first worker free, as Dask's queue does
         for size in sizes:
-            heapq.heapreplace(free, free[0] + size * per_item_s)
+            heapq.heapreplace(free, free[0] + size * per_item_s * inflation)
         scheduler = len(sizes) * round_trip_s / min(w, 8)   # round trips overlap, up to ~8 in flight
         total = start_s + ship_s + max(max(free), scheduler)
         rows.append({"workers": w, "tasks": len(sizes), "items_per_task": f"{max(sizes)}..{min(sizes)}",
@@ -369,22 +376,27 @@ def main(argv=None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
     fe = result["feast_extraction"]
+    inflation = {"feast_extraction": cpu_inflation(fe, SERIAL)}
     tables = {"feast_extraction_full_nmnist": extrapolate(
         fe["serial_cpu_seconds_per_file"], N_MNIST_FULL, partition_sizes, fe["cluster_start_s"],
         fe["overheads"]["payload_broadcast_ms"] / 1000, fe["overheads"]["empty_task_round_trip_ms"] / 1000,
-        WORKER_COUNTS)}
+        WORKER_COUNTS, inflation["feast_extraction"])}
     if "split_mnist" in result:
         sm = result["split_mnist"]
+        inflation["split_mnist"] = cpu_inflation(sm, ("serial",))
         tables[f"sweep_{SWEEP_RUNS}_runs"] = extrapolate(
             sm["serial_cpu_seconds_per_run"], SWEEP_RUNS, lambda n, w: [1] * n, sm["cluster_start_s"],
             sm["overheads"]["payload_broadcast_ms"] / 1000, sm["overheads"]["empty_task_round_trip_ms"] / 1000,
-            WORKER_COUNTS)
+            WORKER_COUNTS, inflation["split_mnist"])
     result["extrapolation"] = {
         "tables": tables,
+        "parallel_cpu_over_serial_cpu": inflation,
         "assumptions": [
-            "each worker is one core as fast as one core of this machine with no other load: per-task time "
-            "is the serial run's CPU seconds per file (FEAST) or per run (sweep), not its wall time, which "
-            "the shared machine inflated",
+            "each worker is one core as fast as one core of this machine: a task costs its serial CPU seconds "
+            "per file (FEAST) or per run (sweep), not wall time, which the shared machine inflated, times the "
+            "measured ratio of the workers' CPU seconds to serial CPU seconds for the same work "
+            "(parallel_cpu_over_serial_cpu: Dask's own work and the cost of busy cores on this machine); "
+            "that this ratio holds on other machines is not measured",
             "sweep runs cost what the measured Split-MNIST runs cost (epochs as recorded above)",
             "tasks as `evlearn feast extract` cuts them (evlearn.feast.bulk.partition_sizes: 64 files, "
             "shrinking to 8 at the end) or one per run, each given to the first free worker; task time = "
