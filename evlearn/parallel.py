@@ -35,7 +35,7 @@ from evlearn.progress import progress_bar
 # few hundred KB is mapped and zeroed anew (a Split-MNIST run took twice its serial CPU time); Dask's statistical
 # profiler, sampling task stacks every 10 ms for the dashboard, added another ~20 % to a Python-heavy run.
 # Event-loop health ticks every 20 ms, memory polls every 100 ms and system monitoring every 500 ms kept an idle
-# 2-worker cluster at ~19 % of a core (~2.4 % at these intervals; benchmarks/scaling.py), preempting the tasks
+# 2-worker cluster at ~15 % of a core (~2 % at these intervals; benchmarks/scaling.py), preempting the tasks
 # on a machine whose cores they all use; the loop still warns when blocked over 3 s, memory limits act within 1 s.
 WORKER_SETTINGS = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
                    "distributed.worker.profile.enabled": False,
