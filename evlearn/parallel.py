@@ -76,8 +76,7 @@ def partitions(items: Sequence, size: int | Sequence[int]) -> list[list]:
     if isinstance(size, int):
         if size < 1:
             raise ValueError(f"partition size must be >= 1, got {size}")
-        size = [size] * math.ceil(len(items) / size)
-        size[-1:] = [len(items) - sum(size[:-1])] if size else []
+        size = [min(size, len(items) - start) for start in range(0, len(items), size)]
     if any(s < 1 for s in size) or sum(size) != len(items):
         raise ValueError(f"partition sizes must be >= 1 and add up to {len(items)}, got {list(size)}")
     bounds = itertools.accumulate(size, initial=0)
