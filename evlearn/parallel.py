@@ -91,6 +91,9 @@ def guided_sizes(n_items: int, n_workers: int, max_size: int, min_size: int = 1)
     scheduler), the last ones small, so that the workers finish together rather than
     one waiting for another's last large task.
     """
+    if n_workers < 1 or not 1 <= min_size <= max_size:
+        raise ValueError(f"need n_workers >= 1 and 1 <= min_size <= max_size, got n_workers={n_workers}, "
+                         f"min_size={min_size}, max_size={max_size}")
     sizes, left = [], int(n_items)
     while left > 0:
         size = min(left, max(min_size, min(max_size, math.ceil(left / (2 * n_workers)))))

@@ -159,6 +159,12 @@ def test_guided_sizes_shrink_within_bounds_and_cover_every_item(n, workers, max_
     assert [x for part in partitions(items, sizes) for x in part] == items
 
 
+@pytest.mark.parametrize("workers, max_size, min_size", [(0, 8, 1), (2, 8, 0), (2, 4, 8)])
+def test_guided_sizes_reject_impossible_bounds(workers, max_size, min_size):
+    with pytest.raises(ValueError, match="n_workers >= 1 and 1 <= min_size <= max_size"):
+        guided_sizes(10, workers, max_size, min_size)
+
+
 def test_partitions_reject_sizes_that_do_not_add_up():
     with pytest.raises(ValueError, match="add up to 3"):
         partitions([1, 2, 3], [1, 1])
