@@ -21,22 +21,26 @@ cores may be shared with other jobs (on a virtual machine, with its host's).
 
 Each workload is measured several times (``--repeats``, ``--bench-repeats``),
 serial and parallel in turn (a fresh cluster each time; FEAST extraction
-serially both before and after, and the mean of the two, which cancels a steady
-drift of the machine's speed); the speed-up is the median of the paired ratios,
-and every repeat is kept in the JSON with the seconds all CPUs spent idle,
-waiting for I/O and stolen by the hypervisor. Before each timed phase the file
-system is synced, so the write-back of one phase's output files is not billed
-to the next. FEAST extraction is also run with the same partitions on a plain
-``multiprocessing`` pool of as many processes: the speed-up these cores give
-without Dask, against which Dask's own cost shows.
+serially right before and right after the Dask phase, and the mean of the two,
+which cancels a steady drift of the machine's speed: on a shared VM the CPU
+seconds of the same serial extraction, recorded per phase, vary by tens of
+percent from one minute to the next); the speed-up is the median of the paired
+ratios, and every repeat is kept in the JSON with the seconds all CPUs spent
+idle, waiting for I/O and stolen by the hypervisor. Before each timed phase the
+file system is synced, so the write-back of one phase's output files is not
+billed to the next. Both workloads also run on a plain ``multiprocessing`` pool
+of as many processes, forked from the warm benchmark process, with the same
+tasks (FEAST: the same partitions, after the second serial phase): the speed-up
+these cores give without Dask, against which Dask's own cost shows.
 
-    python benchmarks/scaling.py [--workers 2] [--repeats 5] [--bench-repeats 3] [--epochs 1] [--skip-bench]
+    python benchmarks/scaling.py [--workers 2] [--repeats 9] [--bench-repeats 3] [--epochs 1] [--skip-bench]
 """
 from __future__ import annotations
 
 import argparse
 import heapq
 import math
+import multiprocessing
 import os
 import pickle
 import resource
@@ -207,13 +211,17 @@ def _pool_partition(args):
     return _extract_partition(*args)
 
 
-def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
-    import multiprocessing
+def _pool_run(args):
+    from evlearn.continual.runner import _run_task
 
+    _run_task(*args)
+
+
+def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
     from distributed import get_task_stream
 
     from evlearn.cli.feast import build_model
-    from evlearn.feast.bulk import _for_workers, extract_files, extraction_jobs, partition_sizes
+    from evlearn.feast.bulk import _for_task, _for_workers, extract_files, extraction_jobs, partition_sizes
     from evlearn.feast.data import load_folder
     from evlearn.parallel import Executor, partitions
 
@@ -230,18 +238,13 @@ def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
     for r in range(repeats):
         with Phase() as serial:
             rows = extract_files(features, jobs("serial"))
-        parts = partitions(jobs("pool"), partition_sizes(len(rows), n_workers))
-        with multiprocessing.get_context("fork").Pool(n_workers) as pool:    # forked: kernels already loaded
-            pool.map(_pool_partition, [(part[:1], features) for part in parts[:n_workers]])
-            with Phase() as plain:
-                pool.map(_pool_partition, [(part, features) for part in parts], chunksize=1)
         t0 = time.perf_counter()
         with Executor("local", n_workers) as executor:
             start_s = time.perf_counter() - t0
             t0 = time.perf_counter()
             executor.client.run(_warm_worker, (), _for_workers(features), jobs("warm")[:2])
             warmup_s = time.perf_counter() - t0
-            with Phase(executor) as parallel, get_task_stream(executor.client) as stream:
+            with get_task_stream(executor.client) as stream, Phase(executor) as parallel:  # its RPCs untimed
                 since = time.time()
                 extract_files(features, jobs("dask"), executor=executor)
                 until = time.time()
@@ -250,6 +253,12 @@ def feast_extraction(n_workers: int, work: Path, repeats: int) -> dict:
                 costs = overheads(executor, _for_workers(features))   # what extract_files sends
         with Phase() as serial_after:      # serial again: the mean of the two cancels a drift of the machine
             extract_files(features, jobs("serial_after"))
+        parts = partitions([tuple(map(_for_task, job)) for job in jobs("pool")],   # as extract_files sends them
+                           partition_sizes(len(rows), n_workers))
+        with multiprocessing.get_context("fork").Pool(n_workers) as pool:    # forked: kernels already loaded
+            pool.map(_pool_partition, [(part[:1], features) for part in parts[:n_workers]])
+            with Phase() as plain:
+                pool.map(_pool_partition, [(part, features) for part in parts], chunksize=1)
         equal = (_tree_bytes(work / "serial") == _tree_bytes(work / "dask") == _tree_bytes(work / "pool")
                  == _tree_bytes(work / "serial_after"))
         for tag in ("serial", "pool", "dask", "serial_after"):
@@ -290,7 +299,7 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None, repeats: int) ->
     import torch
 
     from evlearn.continual.data import load_arrays
-    from evlearn.continual.runner import read_bench_config, run_benchmark
+    from evlearn.continual.runner import read_bench_config, run_benchmark, validate
     from evlearn.io import read_json
     from evlearn.parallel import Executor
 
@@ -298,6 +307,7 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None, repeats: int) ->
     cfg = read_bench_config(ROOT / "benchmarks" / "configs" / "split_mnist.toml")   # data root: from ROOT
     if epochs is not None:
         cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, n_epochs=epochs))
+    arrays = load_arrays(cfg.data.name, cfg.data.root)
     reps = []
     for r in range(repeats):
         with Phase() as serial:
@@ -311,26 +321,36 @@ def split_mnist(n_workers: int, work: Path, epochs: int | None, repeats: int) ->
             with Phase(executor) as parallel:
                 parallel_results = run_benchmark(cfg, work / "dask", executor=executor)
             if r == repeats - 1:
-                costs = overheads(executor, load_arrays(cfg.data.name, cfg.data.root))
-        equal = all(np.array_equal(a["accuracy_matrix"], b["accuracy_matrix"])
-                    for a, b in zip(serial_results, parallel_results))
+                costs = overheads(executor, arrays)
+        tasks = [(cfg, spec, seed, str(work / "pool" / spec.label / f"seed_{seed}"), None)   # as run_benchmark's
+                 for spec in validate(cfg) for seed in cfg.seeds]
+        with multiprocessing.get_context("fork").Pool(n_workers) as pool:   # forked: torch already imported
+            with Phase() as plain:
+                pool.map(_pool_run, [(task, arrays) for task in tasks], chunksize=1)
+        pool_results = [read_json(Path(task[3]) / "metrics.json") for task in tasks]
+        equal = all(np.array_equal(a["accuracy_matrix"], b["accuracy_matrix"]) and
+                    np.array_equal(a["accuracy_matrix"], c["accuracy_matrix"])
+                    for a, b, c in zip(serial_results, parallel_results, pool_results))
         run_seconds = [sum(read_json(p)["task_seconds"]) for p in sorted((work / "serial").glob("*/seed_*/metrics.json"))]
-        for tag in ("serial", "dask"):
+        for tag in ("serial", "dask", "pool"):
             shutil.rmtree(work / tag)
-        reps.append({"serial": serial.record(), "parallel": parallel.record(), "cluster_start_s": round(start_s, 3),
+        reps.append({"serial": serial.record(), "parallel": parallel.record(),
+                     "processes_without_dask": plain.record(), "cluster_start_s": round(start_s, 3),
                      "worker_warmup_s": round(warmup_s, 3),
                      "speedup_map": round(serial.wall / parallel.wall, 3),
+                     "speedup_processes_without_dask": round(serial.wall / plain.wall, 3),
                      "speedup_including_cluster_start": round(serial.wall / (start_s + parallel.wall), 3),
                      "accuracy_matrices_identical": bool(equal),
                      "serial_train_seconds_per_run": {"mean": float(np.mean(run_seconds)),
                                                       "max": float(np.max(run_seconds))}})
-        print(f"  Split-MNIST, repeat {r + 1}/{repeats}: serial {serial.wall:.1f} s, Dask x{reps[-1]['speedup_map']}",
-              flush=True)
+        print(f"  Split-MNIST, repeat {r + 1}/{repeats}: serial {serial.wall:.1f} s, {n_workers} processes without "
+              f"Dask x{reps[-1]['speedup_processes_without_dask']}, Dask x{reps[-1]['speedup_map']}", flush=True)
     n_runs = len(serial_results)
     return {
         "config": "benchmarks/configs/split_mnist.toml", "epochs": cfg.train.n_epochs, "runs": n_runs,
         "repeats": reps,
         "speedup_map": round(_median(rep["speedup_map"] for rep in reps), 3),
+        "speedup_processes_without_dask": round(_median(rep["speedup_processes_without_dask"] for rep in reps), 3),
         "speedup_including_cluster_start": round(_median(rep["speedup_including_cluster_start"] for rep in reps), 3),
         "cluster_start_s": round(_median(rep["cluster_start_s"] for rep in reps), 3),
         "worker_warmup_s": round(_median(rep["worker_warmup_s"] for rep in reps), 3),
@@ -371,7 +391,7 @@ def extrapolate(per_item_s: float, n_items: int, task_sizes, start_s: float, shi
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=5, help="serial/parallel rounds of FEAST extraction (median)")
+    parser.add_argument("--repeats", type=int, default=9, help="serial/parallel rounds of FEAST extraction (median)")
     parser.add_argument("--bench-repeats", type=int, default=3, help="serial/parallel rounds of Split-MNIST")
     parser.add_argument("--epochs", type=int, default=None, help="override the Split-MNIST config's epochs")
     parser.add_argument("--skip-bench", action="store_true", help="FEAST extraction only")
@@ -444,7 +464,7 @@ def main(argv=None) -> int:
     if "split_mnist" in result:
         sm = result["split_mnist"]
         print(f"Split-MNIST {sm['runs']} runs, {sm['epochs']} epoch(s), {args.workers} workers (median of "
-              f"{len(sm['repeats'])}): x{sm['speedup_map']}; identical: {sm['accuracy_matrices_identical']}")
+              f"{len(sm['repeats'])}): x{sm['speedup_map']} (x{sm['speedup_processes_without_dask']} without Dask); identical: {sm['accuracy_matrices_identical']}")
     print(f"wrote {args.out}")
     return 0
 

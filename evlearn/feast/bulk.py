@@ -80,6 +80,13 @@ def _for_workers(model):
     return slim
 
 
+def _for_task(path) -> str:
+    """A path as tasks carry it: absolute, for workers in other folders (not resolve(), whose lstat of every
+    component is serial set-up), and a str, not a Path, which is parsed anew when unpickled: the client, the
+    scheduler and a worker each (un)pickle every task, the scheduler all of them before the first one starts."""
+    return str(Path(path).absolute())
+
+
 def _extract_partition(jobs, features) -> list[dict]:
     return [extract_file(features, source, target) for source, target in jobs]
 
@@ -89,8 +96,7 @@ def extract_files(features, jobs, *, executor=None, progress: bool = False) -> l
     from evlearn.parallel import Executor, partitions
 
     executor = executor or Executor()
-    # absolute, for workers in other folders; not resolve(), whose lstat of every path component is serial set-up
-    jobs = [(Path(source).absolute(), Path(target).absolute()) for source, target in jobs]
+    jobs = [(_for_task(source), _for_task(target)) for source, target in jobs]
     if len(jobs) == 1 and executor.n_workers <= 1:  # one file, maybe huge: a bar in events/s
         return [extract_file(features, *jobs[0], progress=progress)]
     parts = partitions(jobs, partition_sizes(len(jobs), executor.n_workers))
@@ -118,7 +124,7 @@ def predict_files(model, paths, *, executor=None, progress: bool = False) -> np.
 
     check_fitted(model, "classifier_")
     executor = executor or Executor()
-    paths = [Path(p).absolute() for p in paths]
+    paths = [_for_task(p) for p in paths]
     parts = partitions(paths, partition_sizes(len(paths), executor.n_workers))
     blocks = executor.map(_histogram_partition, parts, shared=_for_workers(model), progress=progress,
                           desc="features")
