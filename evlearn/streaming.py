@@ -37,7 +37,8 @@ from evlearn.functional.refractory import _refractory_kernel
 from evlearn.functional.slicing import count_slices
 from evlearn.validation import check_number, check_sensor_size, validate_events
 
-__all__ = ["DenoiseStream", "RefractoryStream", "LocalTimeSurfaceStream", "GlobalTimeSurfaceStream"]
+__all__ = ["DenoiseStream", "RefractoryStream", "LocalTimeSurfaceStream", "GlobalTimeSurfaceStream",
+           "PerEventStream", "PipelineStream"]
 
 
 class _ChunkedStream:
@@ -196,3 +197,38 @@ class GlobalTimeSurfaceStream(_ChunkedStream):
             return self._none()
         total = count_slices(self.last_t - self._start, self.dt_us, self.overlap_us, self.include_incomplete)
         return self._run(np.empty(0, dtype=EVENT_DTYPE), max(total - self._next_slice, 0), False)
+
+
+class PerEventStream:
+    """A transform that maps each event on its own (a time window, a crop, a downsampling) over
+    consecutive chunks: applied to each chunk, it gives its output on the whole stream."""
+
+    def __init__(self, transform):
+        self.transform = transform
+
+    def __call__(self, chunk) -> np.ndarray:
+        return self.transform(chunk)
+
+    def finish(self) -> np.ndarray:
+        """Nothing is owed: an empty event array."""
+        return np.empty(0, dtype=EVENT_DTYPE)
+
+
+class PipelineStream:
+    """Streams in series (``transforms.Compose.stream``): each chunk goes through every stage in
+    turn; ``finish()`` passes what each stage still owes through the stages after it."""
+
+    def __init__(self, stages):
+        self.stages = list(stages)
+
+    def __call__(self, chunk):
+        for stage in self.stages:
+            chunk = stage(chunk)
+        return chunk
+
+    def finish(self):
+        """What the pipeline still owes once the stream ends (e.g. the last global time surfaces)."""
+        owed = np.empty(0, dtype=EVENT_DTYPE)
+        for stage in self.stages:
+            owed = np.concatenate([stage(owed), stage.finish()])
+        return owed

@@ -24,6 +24,9 @@ to the transform's output on the whole stream, exactly:
     >>> np.array_equal(np.concatenate(blocks), surfaces(evlearn.read_events(path)))
     True
 
+``Compose.stream()`` does the same for a pipeline of these and of the transforms that map
+each event on its own (``TimeWindow``, ``CenterCrop``, ``Downsample``).
+
 Names follow docs/conventions.md: tonic's class names and argument order, times in
 µs as ``*_us``. The names used before are accepted for one release with a
 FutureWarning: ``CropSpatial`` (now ``CenterCrop``), ``Denoise(sensor_size,
@@ -34,6 +37,7 @@ first, ``sensor_size`` optional as in tonic), ``TimeWindow(start=, end=)`` and
 from __future__ import annotations
 
 import functools
+import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -48,7 +52,8 @@ from evlearn.functional.local_time_surface import local_time_surfaces
 from evlearn.functional.refractory import refractory_period
 from evlearn.functional.slicing import time_window
 from evlearn.functional.spatial import crop, downsample, downsample_size
-from evlearn.streaming import DenoiseStream, GlobalTimeSurfaceStream, LocalTimeSurfaceStream, RefractoryStream
+from evlearn.streaming import (DenoiseStream, GlobalTimeSurfaceStream, LocalTimeSurfaceStream, PerEventStream,
+                               PipelineStream, RefractoryStream)
 from evlearn.validation import check_sensor_size
 
 __all__ = [
@@ -83,6 +88,45 @@ class Compose:
         for transform in self.transforms:
             events = transform(events)
         return events
+
+    def stream(self, sensor_size=None) -> PipelineStream:
+        """This pipeline over consecutive chunks of one stream (see the module docstring).
+
+        Transforms with a ``.stream()`` carry their memory across chunks; those that map each
+        event on its own (``TimeWindow``, ``CenterCrop``, ``Downsample``) apply to each chunk.
+        ``sensor_size``: the input's, for filters that have none (after a crop or a downsampling,
+        the new grid's). Any other transform (``ToCountFrame``, a plain function) is refused: its
+        output on chunks would not be its output on the whole stream.
+
+        Examples
+        --------
+        >>> import evlearn
+        >>> from evlearn import transforms as T
+        >>> from evlearn.datasets.samples import sample_dir
+        >>> path = sample_dir() / "0" / "00002.bin"
+        >>> pipeline = T.Compose([T.Downsample((34, 34, 2), factor=2), T.Denoise(filter_time_us=5_000),
+        ...                       T.ToLocalTimeSurfaces((17, 17, 2), radius=1, tau_us=20_000.0)])
+        >>> stream = pipeline.stream()       # Denoise takes the downsampled grid, (17, 17, 2)
+        >>> blocks = [stream(chunk) for chunk in evlearn.stream_events(path, n_events=1000)]
+        >>> blocks.append(stream.finish())
+        >>> np.array_equal(np.concatenate(blocks), pipeline(evlearn.read_events(path)))
+        True
+        """
+        stages, sensor = [], sensor_size
+        for transform in self.transforms:
+            if isinstance(transform, (TimeWindow, CenterCrop, Downsample)):
+                stages.append(PerEventStream(transform))
+            elif not callable(getattr(transform, "stream", None)):
+                raise ValueError(f"Compose.stream(): {getattr(transform, '__name__', type(transform).__name__)} "
+                                 "has no .stream() and does not map each event on its own, so its output on "
+                                 "chunks would not be its output on the whole stream")
+            elif "sensor_size" in inspect.signature(transform.stream).parameters:
+                own = getattr(transform, "sensor_size", None)   # a filter's own sensor comes first
+                stages.append(transform.stream(sensor if own is None else None))
+            else:
+                stages.append(transform.stream())
+            sensor = getattr(transform, "output_sensor_size", sensor)
+        return PipelineStream(stages)
 
 
 def _renamed_fields(**renames: str):

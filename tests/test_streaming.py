@@ -173,3 +173,39 @@ def test_transform_classes_stream_equals_whole_on_a_real_sample(camera_samples, 
         np.testing.assert_array_equal(got, transform(events))
         with pytest.raises(ValueError, match=r"stream\(\) needs a sensor_size"):
             transform.stream()
+
+
+def _pipelines(sensor, t_max):
+    """Compose pipelines of stateful and per-event transforms, with the sensor their stream is given."""
+    from evlearn import transforms as T
+
+    half = (max(1, sensor[0] // 2), max(1, sensor[1] // 2), sensor[2])
+    return [
+        (T.Compose([T.TimeWindow(start_us=t_max // 4, end_us=3 * t_max // 4), T.Denoise(300),
+                    T.RefractoryPeriod(200, sensor_size=sensor), T.ToLocalTimeSurfaces(sensor, 2, 500.0)]), sensor),
+        (T.Compose([T.Downsample(sensor, target_size=half[:2]), T.Denoise(300),   # Denoise: the new grid's sensor
+                    T.ToTimesurface(half, dt_us=400, tau_us=300.0)]), None),
+        (T.Compose([T.CenterCrop(sensor, half[:2]), T.RefractoryPeriod(100)]), None),
+        (T.Compose([]), None),
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=event_streams(max_events=120, t_max=3000), seed=st.integers(0, 2**16),
+       how=st.sampled_from(["ones", "random"]))
+def test_composed_stream_equals_the_pipeline_on_the_whole_stream(case, seed, how):
+    events, sensor = case
+    chunks = _chunks(events, _cuts(events.size, np.random.default_rng(seed), how))
+    for pipeline, stream_sensor in _pipelines(sensor, 3000):
+        got = _run_stream(pipeline.stream(stream_sensor), chunks)
+        np.testing.assert_array_equal(got, pipeline(events), err_msg=repr(pipeline))
+
+
+def test_compose_stream_refuses_what_cannot_stream():
+    from evlearn import transforms as T
+
+    for transform, name in [(T.ToCountFrame(SENSOR), "ToCountFrame"), (np.flipud, "flipud")]:
+        with pytest.raises(ValueError, match=rf"Compose.stream\(\): {name} has no .stream\(\)"):
+            T.Compose([T.Denoise(10), transform]).stream(SENSOR)
+    with pytest.raises(ValueError, match=r"Denoise.stream\(\) needs a sensor_size"):
+        T.Compose([T.TimeWindow(end_us=5), T.Denoise(10)]).stream()
