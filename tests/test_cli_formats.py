@@ -101,3 +101,66 @@ def test_feast_extract_refuses_a_camera_file_larger_than_the_model_sensor(camera
     err = capsys.readouterr().err
     assert "prophesee_ncars_sample.dat" in err and "outside the sensor" in err
     assert not (tmp_path / "f" / "prophesee_ncars_sample.npy").exists()
+
+
+def _camera_folder(camera_samples, root):
+    """Three recordings of three formats, one in a sub-folder, plus files extraction must skip."""
+    import shutil
+
+    (root / "day2").mkdir(parents=True)
+    for name, where in (("evt3", root), ("dat", root / "day2"), ("aedat4", root / "day2")):
+        shutil.copy(camera_samples / SAMPLES[name], where / SAMPLES[name])
+    (root / ".partial.raw").write_bytes(b"not events")   # hidden: skipped
+    (root / "notes.txt").write_text("not an event file")
+    return root
+
+
+def test_feast_extract_a_folder_of_camera_recordings(camera_samples, tmp_path, capsys):
+    import csv
+
+    from evlearn.feast import FEAST
+    from evlearn.feast.persistence import save_model
+
+    src = _camera_folder(camera_samples, tmp_path / "recordings")
+    layer = FEAST(n_neurons=4, radius=1, sensor_size=(1280, 720, 2)).fit([read_events(src / SAMPLES["evt3"])[:5000]])
+    save_model(tmp_path / "m.npz", layer)
+    out = src / "features"        # inside the input folder: not read as input on the second run
+    for _ in range(2):
+        assert main(["feast", "extract", "--model", str(tmp_path / "m.npz"), "--in", str(src), "--out", str(out),
+                     "--no-progress"]) == 0
+        assert "wrote 3 feature stream(s)" in capsys.readouterr().out
+    with open(out / "manifest.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["path"] for r in rows] == ["day2/inivation_sample.aedat4", "day2/prophesee_ncars_sample.dat",
+                                         "prophesee_evt3_sample.raw"]
+    for row in rows:
+        assert row["status"] == "ok"
+        expected = layer.transform(read_events(src / row["path"]))
+        got = np.load(out / row["path"].replace(".aedat4", ".npy").replace(".dat", ".npy").replace(".raw", ".npy"))
+        np.testing.assert_array_equal(got, expected, err_msg=row["path"])
+        assert int(row["events_out"]) == expected.size
+
+
+def test_extraction_jobs_refuse_outputs_that_would_collide(tmp_path):
+    from evlearn.feast.bulk import extraction_jobs
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "rec.raw").write_bytes(b"")
+    (tmp_path / "a" / "rec.dat").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"rec.dat and .*rec.raw would both write .*rec.npy"):
+        extraction_jobs(tmp_path / "a", tmp_path / "out")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "events.npy").write_bytes(b"")
+    with pytest.raises(ValueError, match=r"events.npy: its feature stream would overwrite it"):
+        extraction_jobs(tmp_path / "b", tmp_path / "b")
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "readme.txt").write_text("x")
+    with pytest.raises(ValueError, match=r"c: no event files \(.aedat4, .bin, .dat, .npy, .raw\)"):
+        extraction_jobs(tmp_path / "c", tmp_path / "out")
+
+
+def test_camera_recordings_run_one_per_task(camera_samples):
+    from evlearn.feast.bulk import _task_sizes, partition_sizes
+
+    assert _task_sizes(["x/a.raw"] + [f"x/{i}.bin" for i in range(99)], 2) == [1] * 100
+    assert _task_sizes([f"x/{i}.bin" for i in range(100)], 2) == partition_sizes(100, 2) != [1] * 100

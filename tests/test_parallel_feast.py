@@ -103,3 +103,18 @@ def test_workers_get_models_without_their_learning_history():
     assert all(hasattr(layer, "history_") for layer in network.layers_)          # the caller's model is untouched
     assert len(pickle.dumps(slim)) < len(pickle.dumps(network))
     assert np.array_equal(slim.transform(streams[5]), network.transform(streams[5]))
+
+
+@pytest.mark.slow
+def test_a_folder_of_camera_recordings_on_two_workers_equals_serial(camera_samples, tmp_path, local_executor):
+    from evlearn.feast import FEAST
+    from evlearn.formats import read_events
+    from test_cli_formats import _camera_folder
+
+    src = _camera_folder(camera_samples, tmp_path / "recordings")
+    layer = FEAST(n_neurons=4, radius=1, sensor_size=(1280, 720, 2))
+    layer.fit([read_events(src / "prophesee_evt3_sample.raw")[:5000]])
+    serial = extract_files(layer, extraction_jobs(src, tmp_path / "serial"))
+    parallel = extract_files(layer, extraction_jobs(src, tmp_path / "dask"), executor=local_executor)
+    assert parallel == serial and len(serial) == 3 and all(r["status"] == "ok" for r in serial)
+    assert _outputs(tmp_path / "dask") == _outputs(tmp_path / "serial")

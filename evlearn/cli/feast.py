@@ -75,7 +75,8 @@ def add_parser(subparsers):
     extract = commands.add_parser("extract", help="write the feature event streams of recordings",
                                   description="Run the model's FEAST layers over one event file (any format evlearn "
                                   "reads: EVT 2.0/3.0, DAT, AEDAT 4.0, .bin, .npy; streamed, so memory stays "
-                                  "constant) or a folder of .bin recordings "
+                                  "constant) or every such file under a folder (N-MNIST's <label>/<id>.bin, "
+                                  "a folder of camera recordings, sub-folders included) "
                                   "and write each output stream (x, y, t, p = feature index) as a .npy "
                                   "structured array (tonic-compatible), mirroring the input layout, and "
                                   "DIR/manifest.csv (path, events in, events out, status). A recording that "
@@ -86,7 +87,8 @@ def add_parser(subparsers):
     extract.add_argument("--model", required=True, metavar="MODEL",
                          help="model file written by `evlearn feast fit` (its FEAST layers are used)")
     extract.add_argument("--in", dest="source", required=True, metavar="FILE_OR_DIR",
-                         help="one .bin recording, or a folder of them (sub-folders kept)")
+                         help="one event file, or a folder of them: .raw, .dat, .aedat4, .bin, .npy "
+                              "(sub-folders kept; camera recordings run one per task on Dask)")
     extract.add_argument("--out", required=True, metavar="DIR", help="folder for the .npy feature streams")
     extract.add_argument("--no-progress", action="store_true", help="hide progress bars")
     add_execution_options(extract)

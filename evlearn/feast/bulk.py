@@ -18,16 +18,40 @@ MIN_PARTITION = 8   # ~40 ms of work per N-MNIST file partition: well above a ta
 
 
 def extraction_jobs(source, out) -> list[tuple[Path, Path]]:
-    """(input, output) pairs: one file, or a folder of ``<label>/<id>.bin`` mirrored into ``out``."""
+    """(input, output) pairs: one event file, or every event file under a folder (any format evlearn
+    reads, by extension; sub-folders included, hidden files and ``out`` skipped), each mirrored into
+    ``out`` as ``.npy``. In sorted path order, which for N-MNIST's ``<label>/<id>.bin`` is
+    :func:`evlearn.feast.data.list_samples`'."""
     source, out = Path(source), Path(out)
     if source.is_file():
-        return [(source, out / f"{source.stem}.npy")]
-    if source.is_dir():
-        from evlearn.feast.data import list_samples
+        jobs = [(source, out / f"{source.stem}.npy")]
+    elif source.is_dir():
+        suffixes = _event_file_suffixes()
+        skip = out.absolute() if out.absolute() != source.absolute() else None   # earlier outputs, not inputs
+        files = sorted(path for path in source.rglob("*")
+                       if path.suffix.lower() in suffixes and path.is_file()
+                       and not any(part.startswith(".") for part in path.relative_to(source).parts)
+                       and skip not in path.absolute().parents)
+        if not files:
+            raise ValueError(f"{source}: no event files ({', '.join(sorted(suffixes))}) in it or its sub-folders")
+        jobs = [(path, out / path.relative_to(source).with_suffix(".npy")) for path in files]
+    else:
+        raise ValueError(f"{source}: no such file or folder")
+    sources = {}
+    for path, target in jobs:
+        if path.absolute() == target.absolute():
+            raise ValueError(f"{path}: its feature stream would overwrite it; choose another output folder")
+        if target in sources:
+            raise ValueError(f"{sources[target]} and {path} would both write {target}; "
+                             "rename one or extract them separately")
+        sources[target] = path
+    return jobs
 
-        samples, _ = list_samples(source)
-        return [(path, out / path.relative_to(source).with_suffix(".npy")) for path, _ in samples]
-    raise ValueError(f"{source}: no such file or folder")
+
+def _event_file_suffixes() -> set[str]:
+    from evlearn.formats import FORMATS
+
+    return {suffix for module in FORMATS.values() for suffix in module.EXTENSIONS}
 
 
 def partition_sizes(n_items: int, n_workers: int) -> list[int]:
@@ -38,6 +62,17 @@ def partition_sizes(n_items: int, n_workers: int) -> list[int]:
     if n_workers <= 1:
         return [1] * n_items
     return guided_sizes(n_items, n_workers, MAX_PARTITION, MIN_PARTITION)
+
+
+def _task_sizes(paths, n_workers: int) -> list[int]:
+    """partition_sizes, but one file per task where any is a camera recording (EVT 2.0/3.0, DAT, AEDAT 4.0),
+    which are megabytes to gigabytes each, unlike N-MNIST's few kilobytes."""
+    from evlearn.formats import CAMERA_FORMATS, FORMATS
+
+    camera = {suffix for name in CAMERA_FORMATS for suffix in FORMATS[name].EXTENSIONS}
+    if any(Path(path).suffix.lower() in camera for path in paths):
+        return [1] * len(paths)
+    return partition_sizes(len(paths), n_workers)
 
 
 def _read(path) -> np.ndarray:
@@ -99,7 +134,7 @@ def extract_files(features, jobs, *, executor=None, progress: bool = False) -> l
     jobs = [(_for_task(source), _for_task(target)) for source, target in jobs]
     if len(jobs) == 1 and executor.n_workers <= 1:  # one file, maybe huge: a bar in events/s
         return [extract_file(features, *jobs[0], progress=progress)]
-    parts = partitions(jobs, partition_sizes(len(jobs), executor.n_workers))
+    parts = partitions(jobs, _task_sizes([source for source, _ in jobs], executor.n_workers))
     rows = executor.map(_extract_partition, parts, shared=_for_workers(features), progress=progress, desc="extract")
     return [row for part in rows for row in part]
 
