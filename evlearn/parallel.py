@@ -63,6 +63,11 @@ def task_seeds(seed: int, n_tasks: int) -> list[int]:
     """Independent seeds for ``n_tasks`` tasks, derived from one run ``seed`` (NumPy SeedSequence).
 
     Task ``i`` gets the same seed whatever the number of tasks after it or of workers.
+
+    Examples
+    --------
+    >>> task_seeds(0, 3) == task_seeds(0, 5)[:3]
+    True
     """
     import numpy as np
 
@@ -71,7 +76,15 @@ def task_seeds(seed: int, n_tasks: int) -> list[int]:
 
 def partitions(items: Sequence, size: int | Sequence[int]) -> list[list]:
     """``items`` cut into consecutive lists: of at most ``size`` each, or of the given ``size`` list
-    (e.g. :func:`guided_sizes`; its sum must equal ``len(items)``)."""
+    (e.g. :func:`guided_sizes`; its sum must equal ``len(items)``).
+
+    Examples
+    --------
+    >>> partitions("abcdefg", 3)
+    [['a', 'b', 'c'], ['d', 'e', 'f'], ['g']]
+    >>> partitions("abcdefg", [4, 2, 1])
+    [['a', 'b', 'c', 'd'], ['e', 'f'], ['g']]
+    """
     items = list(items)
     if isinstance(size, int):
         if size < 1:
@@ -90,6 +103,11 @@ def guided_sizes(n_items: int, n_workers: int, max_size: int, min_size: int = 1)
     [``min_size``, ``max_size``]: the first tasks are large (few round trips to the
     scheduler), the last ones small, so that the workers finish together rather than
     one waiting for another's last large task.
+
+    Examples
+    --------
+    >>> guided_sizes(100, n_workers=2, max_size=16, min_size=4)
+    [16, 16, 16, 13, 10, 8, 6, 4, 4, 4, 3]
     """
     if n_workers < 1 or not 1 <= min_size <= max_size:
         raise ValueError(f"need n_workers >= 1 and 1 <= min_size <= max_size, got n_workers={n_workers}, "
@@ -107,6 +125,12 @@ class Executor:
 
     ``connect_timeout_s`` bounds the wait for a scheduler address that does not
     answer: the error is a ``ValueError`` naming the address, not a hang.
+
+    Examples
+    --------
+    >>> with Executor("none") as executor:          # or "local", or "tcp://head:8786"
+    ...     executor.map(pow, [1, 2, 3], shared=2)  # pow(task, shared), in task order
+    [1, 4, 9]
     """
 
     def __init__(self, scheduler: str = NONE, n_workers: int | None = None, *, connect_timeout_s: float = 5.0):
@@ -277,6 +301,12 @@ def _call(fn, task, shared=_NO_SHARED):
 
 def run_tasks(fn: Callable, tasks: Iterable, *, scheduler: str = NONE, n_workers: int | None = None,
               shared: Any = _NO_SHARED, progress: bool = False, desc: str | None = None) -> list:
-    """One-off :meth:`Executor.map`: start the scheduler, run ``tasks``, close it; results in task order."""
+    """One-off :meth:`Executor.map`: start the scheduler, run ``tasks``, close it; results in task order.
+
+    Examples
+    --------
+    >>> run_tasks(abs, [-1, 2, -3])                  # scheduler="local", n_workers=4: on 4 processes
+    [1, 2, 3]
+    """
     with Executor(scheduler, n_workers) as executor:
         return executor.map(fn, tasks, shared=shared, progress=progress, desc=desc)

@@ -127,7 +127,19 @@ def _extract_partition(jobs, features) -> list[dict]:
 
 
 def extract_files(features, jobs, *, executor=None, progress: bool = False) -> list[dict]:
-    """Run ``features.transform`` over every (input, output) job; manifest rows in job order."""
+    """Run ``features.transform`` over every (input, output) job; manifest rows in job order.
+
+    Examples
+    --------
+    >>> import evlearn
+    >>> from evlearn.datasets.samples import sample_dir
+    >>> from evlearn.feast import FEAST
+    >>> jobs = extraction_jobs(sample_dir(), "features")   # every recording, mirrored as .npy
+    >>> layer = FEAST(n_neurons=4, radius=1).fit([evlearn.read_events(jobs[0][0])])
+    >>> rows = extract_files(layer, jobs)                 # executor=Executor("local", 4): on 4 processes
+    >>> rows[0]["status"], len(rows) == len(jobs)
+    ('ok', True)
+    """
     from evlearn.parallel import Executor, partitions
 
     executor = executor or Executor()
