@@ -20,8 +20,8 @@ MIN_PARTITION = 8   # ~40 ms of work per N-MNIST file partition: well above a ta
 def extraction_jobs(source, out) -> list[tuple[Path, Path]]:
     """(input, output) pairs: one event file, or every event file under a folder (any format evlearn
     reads, by extension; sub-folders included, hidden files and ``out`` skipped), each mirrored into
-    ``out`` as ``.npy``. In sorted path order, which for N-MNIST's ``<label>/<id>.bin`` is
-    :func:`evlearn.feast.data.list_samples`'."""
+    ``out`` as ``.npy``; in sorted path order (for N-MNIST's ``<label>/<id>.bin``, the order of
+    :func:`evlearn.feast.data.list_samples`)."""
     source, out = Path(source), Path(out)
     if source.is_file():
         jobs = [(source, out / f"{source.stem}.npy")]
