@@ -13,7 +13,7 @@ epoch, minibatches of 128 and the small shared MNIST subset keep this under
 
 Usage::
 
-    python examples/continual_split_mnist.py [--output-dir OUT]
+    python examples/continual_split_mnist.py [--output-dir OUT] [--data-root MNIST_DIR]
 """
 import argparse
 import sys
@@ -27,7 +27,11 @@ MNIST_SMALL = Path(sys.argv[0]).resolve().parents[2] / "shared/data/mnist-small"
 
 parser = argparse.ArgumentParser(description="Class-incremental Split-MNIST: forgetting and replay")
 parser.add_argument("--output-dir", type=Path, default=Path("continual_split_mnist_output"))
+parser.add_argument("--data-root", type=Path, default=MNIST_SMALL,
+                    help="folder of MNIST IDX files (default: the clone's ../shared/data/mnist-small)")
 args = parser.parse_args()
+if not args.data_root.is_dir():
+    parser.error(f"no MNIST folder at {args.data_root}: pass --data-root, a folder of the MNIST IDX files")
 
 # %%
 # The experiment, as a config (the same keys as a TOML file for ``evlearn bench run``).
@@ -36,7 +40,7 @@ config = {
     "seeds": [0],
     "strategies": ["naive", "er"],
     "memory_size": 200,
-    "data": {"name": "mnist", "root": str(MNIST_SMALL)},
+    "data": {"name": "mnist", "root": str(args.data_root)},
     "scenario": {"kind": "class", "n_tasks": 5},
     "backbone": {"name": "mlp", "options": {"hidden": [100]}},
     "train": {"n_epochs": 1, "batch_size": 128, "lr": 0.002, "device": "cpu"},
