@@ -8,6 +8,7 @@ atomically, and the outputs are byte for byte those of a serial run.
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import numpy as np
@@ -28,10 +29,7 @@ def extraction_jobs(source, out) -> list[tuple[Path, Path]]:
     elif source.is_dir():
         suffixes = _event_file_suffixes()
         skip = out.absolute() if out.absolute() != source.absolute() else None   # earlier outputs, not inputs
-        files = sorted(path for path in source.rglob("*")
-                       if path.suffix.lower() in suffixes and path.is_file()
-                       and not any(part.startswith(".") for part in path.relative_to(source).parts)
-                       and skip not in path.absolute().parents)
+        files = _event_files(source, suffixes, skip)
         if not files:
             raise ValueError(f"{source}: no event files ({', '.join(sorted(suffixes))}) in it or its sub-folders")
         jobs = [(path, out / path.relative_to(source).with_suffix(".npy")) for path in files]
@@ -46,6 +44,18 @@ def extraction_jobs(source, out) -> list[tuple[Path, Path]]:
                              "rename one or extract them separately")
         sources[target] = path
     return jobs
+
+
+def _event_files(folder: Path, suffixes: set[str], skip: Path | None) -> list[Path]:
+    """Files under ``folder`` with one of ``suffixes``, sorted; hidden files and folders and the folder
+    ``skip`` left out (os.walk: one scandir per folder, no stat per file)."""
+    found = []
+    for here, folders, names in os.walk(folder):
+        here = Path(here)
+        folders[:] = [name for name in folders if not name.startswith(".") and (here / name).absolute() != skip]
+        found += [here / name for name in names
+                  if not name.startswith(".") and os.path.splitext(name)[1].lower() in suffixes]
+    return sorted(found)
 
 
 def _event_file_suffixes() -> set[str]:
