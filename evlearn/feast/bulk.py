@@ -27,7 +27,7 @@ def extraction_jobs(source, out) -> list[tuple[Path, Path]]:
     if source.is_file():
         jobs = [(source, out / f"{source.stem}.npy")]
     elif source.is_dir():
-        suffixes = _event_file_suffixes()
+        suffixes = _suffixes()
         skip = out.absolute() if out.absolute() != source.absolute() else None   # earlier outputs, not inputs
         files = _event_files(source, suffixes, skip)
         if not files:
@@ -58,10 +58,11 @@ def _event_files(folder: Path, suffixes: set[str], skip: Path | None) -> list[Pa
     return sorted(found)
 
 
-def _event_file_suffixes() -> set[str]:
+def _suffixes(formats=None) -> set[str]:
+    """File extensions of the event ``formats`` (names in evlearn.formats.FORMATS; default: all of them)."""
     from evlearn.formats import FORMATS
 
-    return {suffix for module in FORMATS.values() for suffix in module.EXTENSIONS}
+    return {suffix for name in (formats or FORMATS) for suffix in FORMATS[name].EXTENSIONS}
 
 
 def partition_sizes(n_items: int, n_workers: int) -> list[int]:
@@ -77,9 +78,9 @@ def partition_sizes(n_items: int, n_workers: int) -> list[int]:
 def _task_sizes(paths, n_workers: int) -> list[int]:
     """partition_sizes, but one file per task where any is a camera recording (EVT 2.0/3.0, DAT, AEDAT 4.0),
     which are megabytes to gigabytes each, unlike N-MNIST's few kilobytes."""
-    from evlearn.formats import CAMERA_FORMATS, FORMATS
+    from evlearn.formats import CAMERA_FORMATS
 
-    camera = {suffix for name in CAMERA_FORMATS for suffix in FORMATS[name].EXTENSIONS}
+    camera = _suffixes(CAMERA_FORMATS)
     if any(Path(path).suffix.lower() in camera for path in paths):
         return [1] * len(paths)
     return partition_sizes(len(paths), n_workers)
